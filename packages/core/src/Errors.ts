@@ -3,10 +3,10 @@
  * from the fields and reproduce the text buildx prints, because `ls` and `inspect` show them.
  */
 import { Schema } from "effect"
+import { goQuote } from "./GoQuote.js"
 
-/** Go's `%q` for the strings buildx quotes in messages (builder names). */
-export const goQuote = (s: string): string =>
-  JSON.stringify(s).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)
+/** Go's `%q` for the strings buildx quotes in messages (builder names); see GoQuote.ts. */
+export { goQuote }
 
 /** A builder name that the store refuses (`store.ValidateName`). */
 export class InvalidBuilderName extends Schema.TaggedError<InvalidBuilderName>()("InvalidBuilderName", {

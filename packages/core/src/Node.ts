@@ -56,6 +56,11 @@ export interface Node extends StoredNode {
   readonly ids: ReadonlyArray<string>
   /** Stored platforms first, then the workers' platforms, deduplicated. */
   readonly platforms: ReadonlyArray<Platform>
+  /**
+   * The stored node's own platforms (buildx `n.Node.Platforms`), kept apart because `platforms` above
+   * replaces them; `ls` and `inspect` mark these with `*`. Dynamic copies keep the static node's list.
+   */
+  readonly storedPlatforms: ReadonlyArray<Platform>
   readonly gcPolicy: ReadonlyArray<GCPolicy>
   readonly labels: Readonly<Record<string, string>>
   readonly cdiDevices: ReadonlyArray<CDIDevice>
@@ -85,6 +90,7 @@ export const zeroNode = (builder: string): Node => ({
   name: "",
   endpoint: "",
   platforms: [],
+  storedPlatforms: [],
   driverOpts: {},
   buildkitdFlags: [],
   files: {},

@@ -1,0 +1,444 @@
+/**
+ * The docker context store (SPEC §1.4) as a read-only `ContextStore` layer: `contexts/meta/<id>/meta.json`
+ * decoded the way docker's metadata store does, TLS bundles from `contexts/tls/<id>/<endpoint>/`,
+ * and the `default` context synthesized from DOCKER_HOST / DOCKER_TLS* like the docker CLI.
+ * Lookups by name go through the listing, as buildx's `GetDockerEndpoint` does.
+ */
+import { createHash } from "node:crypto"
+import { userInfo } from "node:os"
+import * as Path from "node:path"
+import {
+  ContextStore,
+  ContextStoreError,
+  type ContextStoreService,
+  type DockerContext,
+  type DockerEndpoint,
+  type KubernetesEndpoint,
+  type TlsMaterial
+} from "@buildlens/core"
+import { Effect, Either, Layer } from "effect"
+import { type DockerConfig, loadDockerConfig, resolveConfigDir, resolveContextName } from "./DockerConfig.js"
+import { parseDockerHost } from "./DockerHost.js"
+import { type FsFailure, readBytes, readBytesIfExists, readDirSorted, statIsDirectory } from "./Fs.js"
+import { decodeGo, type GoType, goBool, goString, type JsonNode, unmarshalGo } from "./GoJson.js"
+
+/** What the context store layer is built from; `env` is the process environment the CLI passes in. */
+export interface ContextStoreOptions {
+  readonly configDir: string
+  readonly contextFlag: string | undefined
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** An already loaded config.json; read from `configDir` when absent. */
+  readonly config?: DockerConfig
+}
+
+/** The context id docker uses as folder name: lowercase hex SHA-256 of the name. */
+export const contextId = (name: string): string => createHash("sha256").update(name, "utf8").digest("hex")
+
+/** fvbommel/sortorder `NaturalLess`, the order docker lists contexts in. */
+export const naturalLess = (a: string, b: string): boolean => {
+  const isDigit = (s: string, i: number) => i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const d1 = isDigit(a, i)
+    const d2 = isDigit(b, j)
+    if (d1 !== d2) return d1
+    if (!d1) {
+      if (a[i] !== b[j]) return Buffer.compare(Buffer.from(a[i] as string), Buffer.from(b[j] as string)) < 0
+      i++
+      j++
+      continue
+    }
+    while (i < a.length && a[i] === "0") i++
+    while (j < b.length && b[j] === "0") j++
+    const n1 = i
+    const n2 = j
+    while (isDigit(a, i)) i++
+    while (isDigit(b, j)) j++
+    if (i - n1 !== j - n2) return i - n1 < j - n2
+    const s1 = a.slice(n1, i)
+    const s2 = b.slice(n2, j)
+    if (s1 !== s2) return s1 < s2
+    if (n1 !== n2) return n1 < n2
+  }
+  return a.length - i < b.length - j
+}
+
+// docker's untypedContextMetadata: lower-case tags, endpoints kept raw until typed per endpoint name.
+const metaType: GoType = {
+  kind: "struct",
+  name: "store.untypedContextMetadata",
+  fields: [
+    { key: "metadata", type: { kind: "raw" } },
+    { key: "endpoints", type: { kind: "map", name: "map[string]json.RawMessage", elem: { kind: "raw" } } },
+    { key: "name", type: goString }
+  ]
+}
+const dockerEndpointType: GoType = {
+  kind: "struct",
+  name: "context.EndpointMetaBase",
+  fields: [
+    { key: "Host", type: goString },
+    { key: "SkipTLSVerify", type: goBool }
+  ]
+}
+// buildx's kubernetes EndpointMeta embeds EndpointMetaBase, so its fields are promoted.
+const kubernetesEndpointType: GoType = {
+  kind: "struct",
+  name: "context.EndpointMeta",
+  fields: [
+    { key: "Host", type: goString, embeddedIn: ["EndpointMetaBase"] },
+    { key: "SkipTLSVerify", type: goBool, embeddedIn: ["EndpointMetaBase"] },
+    { key: "DefaultNamespace", type: goString },
+    { key: "ProxyURL", type: goString },
+    { key: "AuthProvider", type: { kind: "ptr", elem: { kind: "opaque", name: "api.AuthProviderConfig" } } },
+    { key: "Exec", type: { kind: "ptr", elem: { kind: "opaque", name: "api.ExecConfig" } } },
+    {
+      key: "usernamePassword",
+      type: {
+        kind: "ptr",
+        elem: {
+          kind: "struct",
+          name: "context.UsernamePassword",
+          fields: [
+            { key: "username", type: goString },
+            { key: "password", type: goString }
+          ]
+        }
+      }
+    },
+    { key: "token", type: goString }
+  ]
+}
+
+interface EndpointMetaBase {
+  readonly Host: string
+  readonly SkipTLSVerify: boolean
+}
+interface KubernetesEndpointMeta extends EndpointMetaBase {
+  readonly DefaultNamespace: string
+}
+
+/** A context as its meta.json describes it, before TLS material is attached. */
+interface ContextMeta {
+  readonly name: string
+  readonly description: string
+  readonly docker: EndpointMetaBase | undefined
+  readonly kubernetes: KubernetesEndpointMeta | undefined
+}
+
+class MetaFailure {
+  constructor(
+    readonly message: string,
+    readonly notFound: boolean,
+    readonly cause?: unknown
+  ) {}
+}
+
+// Go's name for the dynamic type of a decoded JSON value, as the panic of a failed type assertion prints it.
+const goDynamicType: Record<JsonNode["kind"], string> = {
+  null: "nil",
+  number: "float64",
+  bool: "bool",
+  string: "string",
+  array: "[]interface {}",
+  object: "map[string]interface {}"
+}
+
+const plainMapError = (node: JsonNode): string | undefined =>
+  node.kind === "object"
+    ? undefined
+    : `json: cannot unmarshal ${node.kind} into Go value of type map[string]interface {}`
+
+// docker's DockerContext.UnmarshalJSON: a map, `Description` matched exactly (case-sensitive, last one wins).
+const decodeDescription = (node: JsonNode | null): Either.Either<string, string> => {
+  if (node === null) return Either.right("")
+  if (node.kind !== "object") return Either.left(plainMapError(node) as string)
+  const value = [...node.members].reverse().find(([key]) => key === "Description")?.[1]
+  if (value === undefined) return Either.right("")
+  // Go asserts `v.(string)` here and panics on anything else; this reports the panic text instead.
+  return value.kind === "string"
+    ? Either.right(value.value)
+    : Either.left(`interface conversion: interface {} is ${goDynamicType[value.kind]}, not string`)
+}
+
+/** Decodes a meta.json as docker's `getByID`; Left is the text after `parsing <file>: `. */
+export const decodeContextMeta = (bytes: Uint8Array): Either.Either<ContextMeta, string> => {
+  const outer = unmarshalGo<{
+    metadata: JsonNode | null
+    endpoints: Record<string, JsonNode | null> | null
+    name: string
+  }>(metaType, bytes)
+  if (outer.error !== undefined) return Either.left(outer.error)
+  const description = decodeDescription(outer.value.metadata)
+  if (Either.isLeft(description)) return Either.left(description.left)
+  let docker: EndpointMetaBase | undefined
+  let kubernetes: KubernetesEndpointMeta | undefined
+  const endpoints = outer.value.endpoints ?? {}
+  // Go walks this map in random order; sorted here so the reported error is stable.
+  for (const name of Object.keys(endpoints).sort()) {
+    const raw = endpoints[name] ?? null
+    if (raw === null) continue
+    if (name === "docker" || name === "kubernetes") {
+      const typed = decodeGo<KubernetesEndpointMeta>(
+        name === "docker" ? dockerEndpointType : kubernetesEndpointType,
+        raw
+      )
+      if (typed.error !== undefined) return Either.left(typed.error)
+      if (name === "docker") docker = typed.value
+      else kubernetes = typed.value
+    } else {
+      const error = plainMapError(raw)
+      if (error !== undefined) return Either.left(error)
+    }
+  }
+  return Either.right({ name: outer.value.name, description: description.right, docker, kubernetes })
+}
+
+const envSet = (v: string | undefined): v is string => v !== undefined && v !== ""
+
+/** Builds the read-only context store service; reads nothing until asked, except config.json once. */
+export const makeContextStore = (options: ContextStoreOptions): Effect.Effect<ContextStoreService> =>
+  Effect.gen(function* () {
+    const env = options.env
+    const config = options.config ?? (yield* loadDockerConfig(options.configDir)).config
+    const root = Path.posix.join(options.configDir, "contexts")
+    const metaRoot = Path.posix.join(root, "meta")
+    const tlsRoot = Path.posix.join(root, "tls")
+
+    const fail = (detail: string, extra: { context?: string; path?: string; cause?: unknown } = {}) =>
+      new ContextStoreError({
+        detail,
+        ...(extra.context !== undefined ? { context: extra.context } : {}),
+        ...(extra.path !== undefined ? { path: extra.path } : {}),
+        ...(extra.cause !== undefined ? { cause: extra.cause } : {})
+      })
+
+    const readMeta = (dir: string): Effect.Effect<ContextMeta, MetaFailure> => {
+      const file = Path.posix.join(metaRoot, dir, "meta.json")
+      return readBytes(file).pipe(
+        Effect.mapError((f) => new MetaFailure(f.message, f.reason === "NotFound", f.cause)),
+        Effect.flatMap((bytes) =>
+          Either.match(decodeContextMeta(bytes), {
+            onLeft: (e) => Effect.fail(new MetaFailure(`parsing ${file}: ${e}`, false)),
+            onRight: Effect.succeed
+          })
+        )
+      )
+    }
+
+    // docker's listRecursivelyMetadataDirs: a directory holding a regular meta.json is a context;
+    // every directory is also searched below.
+    const walk = (dir: string): Effect.Effect<ReadonlyArray<string>, FsFailure> =>
+      Effect.gen(function* () {
+        const entries = yield* readDirSorted(Path.posix.join(metaRoot, dir))
+        const found: Array<string> = []
+        for (const entry of entries) {
+          if (!entry.isDirectory) continue
+          const sub = dir === "" ? entry.name : `${dir}/${entry.name}`
+          const metaIsDir = yield* statIsDirectory(Path.posix.join(metaRoot, sub, "meta.json")).pipe(
+            Effect.orElseSucceed(() => undefined)
+          )
+          if (metaIsDir === false) found.push(sub)
+          found.push(...(yield* walk(sub)))
+        }
+        return found
+      })
+
+    const storedContexts: Effect.Effect<ReadonlyArray<ContextMeta>, ContextStoreError> = Effect.gen(function* () {
+      const dirs = yield* walk("").pipe(
+        Effect.catchIf(
+          (f) => f.reason === "NotFound",
+          () => Effect.succeed([] as ReadonlyArray<string>)
+        ),
+        Effect.mapError((f) => fail(f.message, { path: metaRoot, cause: f.cause }))
+      )
+      const metas: Array<ContextMeta> = []
+      for (const dir of dirs) {
+        const meta = yield* readMeta(dir).pipe(
+          Effect.map((m): ContextMeta | undefined => m),
+          Effect.catchIf(
+            (f) => f.notFound,
+            () => Effect.succeed(undefined)
+          ),
+          Effect.mapError((f) =>
+            fail(`failed to read metadata: ${f.message}`, {
+              path: Path.posix.join(metaRoot, dir, "meta.json"),
+              cause: f.cause
+            })
+          )
+        )
+        if (meta !== undefined) metas.push(meta)
+      }
+      // A stable natural sort: docker's order, which decides which of two same-named contexts wins a lookup.
+      return metas
+        .map((m, i) => [m, i] as const)
+        .sort(([a, i], [b, j]) => (naturalLess(a.name, b.name) ? -1 : naturalLess(b.name, a.name) ? 1 : i - j))
+        .map(([m]) => m)
+    })
+
+    // The default context (docker's resolveDefaultDockerEndpoint): TLS on with DOCKER_TLS_VERIFY or DOCKER_TLS.
+    const tlsVerify = envSet(env.DOCKER_TLS_VERIFY)
+    const tlsOn = tlsVerify || envSet(env.DOCKER_TLS)
+    // The cert path default is docker's config.Dir() at flag-install time: DOCKER_CONFIG or ~/.docker, never --config.
+    const certPath = envSet(env.DOCKER_CERT_PATH)
+      ? env.DOCKER_CERT_PATH
+      : resolveConfigDir({ env: env.DOCKER_CONFIG, home: envSet(env.HOME) ? env.HOME : userInfo().homedir })
+
+    const defaultTls: Effect.Effect<TlsMaterial | undefined, ContextStoreError> = Effect.gen(function* () {
+      if (!tlsOn) return undefined
+      const toError = (f: FsFailure) => fail(f.message, { context: "default", cause: f.cause })
+      // The CA file is always read; cert and key are dropped when their default files do not exist.
+      const ca = yield* readBytes(Path.posix.join(certPath, "ca.pem")).pipe(Effect.mapError(toError))
+      const cert = yield* readBytesIfExists(Path.posix.join(certPath, "cert.pem")).pipe(Effect.mapError(toError))
+      const key = yield* readBytesIfExists(Path.posix.join(certPath, "key.pem")).pipe(Effect.mapError(toError))
+      return { ca, cert, key }
+    })
+
+    const defaultMeta: Effect.Effect<ContextMeta, ContextStoreError> = Either.match(
+      parseDockerHost(env.DOCKER_HOST ?? "", { tls: tlsOn }),
+      {
+        onLeft: (detail) => Effect.fail(fail(detail, { context: "default" })),
+        onRight: (host) =>
+          Effect.succeed({
+            name: "default",
+            // docker's GetDockerContext gives the default context this fixed description.
+            description: "Current DOCKER_HOST based configuration",
+            docker: { Host: host, SkipTLSVerify: tlsOn && !tlsVerify },
+            // TODO(kubeconfig adapter): docker derives a kubernetes endpoint from KUBECONFIG/~/.kube/config here.
+            kubernetes: undefined
+          })
+      }
+    )
+
+    // docker's listContextData + LoadTLSData for one endpoint of a stored context.
+    const storedTls = (name: string, endpoint: string): Effect.Effect<TlsMaterial | undefined, ContextStoreError> =>
+      Effect.gen(function* () {
+        const dir = Path.posix.join(tlsRoot, contextId(name))
+        const listFailure = (detail: string, cause: unknown) =>
+          fail(`failed to retrieve TLS files for context ${JSON.stringify(name)}: ${detail}`, {
+            context: name,
+            path: dir,
+            cause
+          })
+        const endpointDirs = yield* readDirSorted(dir).pipe(
+          Effect.catchIf(
+            (f) => f.reason === "NotFound",
+            () => Effect.succeed([])
+          ),
+          Effect.mapError((f) => listFailure(`failed to list TLS files for context ${name}: ${f.message}`, f.cause))
+        )
+        const files = new Map<string, ReadonlyArray<string>>()
+        for (const entry of endpointDirs) {
+          if (!entry.isDirectory) continue
+          const listed = yield* readDirSorted(Path.posix.join(dir, entry.name)).pipe(
+            Effect.map((es): ReadonlyArray<string> | undefined => es.filter((e) => !e.isDirectory).map((e) => e.name)),
+            Effect.catchIf(
+              (f) => f.reason === "NotFound",
+              () => Effect.succeed(undefined)
+            ),
+            Effect.mapError((f) =>
+              listFailure(`failed to list TLS files for endpoint ${entry.name}: ${f.message}`, f.cause)
+            )
+          )
+          if (listed !== undefined) files.set(entry.name, listed)
+        }
+        const names = files.get(endpoint)
+        if (names === undefined) return undefined
+        const material: { ca?: Uint8Array; cert?: Uint8Array; key?: Uint8Array } = {}
+        for (const file of names) {
+          const data = yield* readBytes(Path.posix.join(dir, endpoint, file)).pipe(
+            Effect.mapError((f) =>
+              fail(
+                `failed to retrieve TLS data (${file}) for context ${JSON.stringify(name)}: ${
+                  f.reason === "NotFound"
+                    ? `TLS data for ${name}/${endpoint}/${file} does not exist`
+                    : `failed to read TLS data for endpoint ${endpoint}: ${f.message}`
+                }`,
+                { context: name, path: Path.posix.join(dir, endpoint, file), cause: f.cause }
+              )
+            )
+          )
+          if (file === "ca.pem") material.ca = data
+          else if (file === "cert.pem") material.cert = data
+          else if (file === "key.pem") material.key = data
+          else yield* Effect.logWarning(`unknown file in context ${name} TLS bundle: ${file}`)
+        }
+        return { ca: material.ca, cert: material.cert, key: material.key }
+      })
+
+    const allMetas = Effect.gen(function* () {
+      const stored = yield* storedContexts
+      return [...stored, yield* defaultMeta]
+    })
+
+    const withTls = (meta: ContextMeta, lookupName: string): Effect.Effect<DockerContext, ContextStoreError> =>
+      Effect.gen(function* () {
+        const isDefault = lookupName === "default"
+        const dockerTls = isDefault ? yield* defaultTls : yield* storedTls(lookupName, "docker")
+        const docker: DockerEndpoint | undefined =
+          meta.docker === undefined
+            ? undefined
+            : { host: meta.docker.Host, skipTLSVerify: meta.docker.SkipTLSVerify, tls: dockerTls }
+        const kubernetes: KubernetesEndpoint | undefined =
+          meta.kubernetes === undefined
+            ? undefined
+            : {
+                host: meta.kubernetes.Host,
+                skipTLSVerify: meta.kubernetes.SkipTLSVerify,
+                defaultNamespace: meta.kubernetes.DefaultNamespace,
+                tls: isDefault ? undefined : yield* storedTls(lookupName, "kubernetes")
+              }
+        return { name: meta.name, description: meta.description, docker, kubernetes }
+      })
+
+    const list: ContextStoreService["list"] = Effect.gen(function* () {
+      const metas = yield* allMetas
+      // Listing only needs names and hosts; a TLS bundle that cannot be read is reported by `get`, as buildx
+      // reports it when a node connects, so one broken bundle does not fail the listing.
+      return yield* Effect.forEach(metas, (meta) =>
+        withTls(meta, meta.name).pipe(
+          Effect.catchAll((e) =>
+            Effect.logDebug(`context ${meta.name}: TLS material not loaded: ${e.detail}`).pipe(
+              Effect.as<DockerContext>({
+                name: meta.name,
+                description: meta.description,
+                docker: meta.docker && {
+                  host: meta.docker.Host,
+                  skipTLSVerify: meta.docker.SkipTLSVerify,
+                  tls: undefined
+                },
+                kubernetes: meta.kubernetes && {
+                  host: meta.kubernetes.Host,
+                  skipTLSVerify: meta.kubernetes.SkipTLSVerify,
+                  defaultNamespace: meta.kubernetes.DefaultNamespace,
+                  tls: undefined
+                }
+              })
+            )
+          )
+        )
+      )
+    }).pipe(Effect.withLogSpan("contexts.list"))
+
+    // buildx's GetDockerEndpoint: the first listed context of that Name, then its TLS files by that name.
+    const get: ContextStoreService["get"] = (name) =>
+      Effect.gen(function* () {
+        const metas = yield* allMetas
+        const meta = metas.find((m) => m.name === name)
+        return meta === undefined ? undefined : yield* withTls(meta, name)
+      })
+
+    const currentName = resolveContextName({
+      contextFlag: options.contextFlag,
+      dockerHostEnv: env.DOCKER_HOST,
+      dockerContextEnv: env.DOCKER_CONTEXT,
+      configCurrentContext: config.currentContext
+    })
+
+    return { list, get, currentName }
+  })
+
+/** The read-only docker context store for the CLI's config folder, flag and environment. */
+export const ContextStoreLive = (options: ContextStoreOptions): Layer.Layer<ContextStore> =>
+  Layer.effect(ContextStore, makeContextStore(options))

@@ -1,0 +1,571 @@
+/**
+ * Go's encoding/json as docker and buildx use it on their files: the scanner's syntax error texts,
+ * `json.Unmarshal` (whole input must be one value) versus `json.Decoder.Decode` (first value only,
+ * `unexpected EOF`), and decoding into typed Go structs with case-insensitive keys, Go's
+ * "cannot unmarshal" messages and Go's merge rules for repeated keys.
+ */
+
+/** A parsed JSON value that keeps member order and repeated keys, as Go's decoder walks them. */
+export type JsonNode =
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "number"; readonly text: string }
+  | { readonly kind: "bool"; readonly value: boolean }
+  | { readonly kind: "null" }
+  | { readonly kind: "array"; readonly items: ReadonlyArray<JsonNode> }
+  | { readonly kind: "object"; readonly members: ReadonlyArray<readonly [string, JsonNode]> }
+
+/** The outcome of parsing: a value, a Go syntax error text, or (Decoder only) an empty input. */
+export type ParseResult =
+  | { readonly _tag: "Value"; readonly node: JsonNode }
+  | { readonly _tag: "SyntaxError"; readonly message: string }
+  | { readonly _tag: "Empty" }
+
+class SyntaxFailure {
+  constructor(readonly message: string) {}
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+
+// strconv.IsPrint for U+0080..U+00FF: the C1 controls, NBSP and the soft hyphen are not printable.
+const isPrintableLatin1 = (c: number): boolean => c >= 0xa1 && c !== 0xad
+
+/** Go's `quoteChar`: the offending byte as Go's scanner names it (`'x'`, `'\''`, `'\x01'`, `'Ã'`). */
+export const quoteChar = (c: number): string => {
+  if (c === 0x27) return "'\\''"
+  if (c === 0x22) return "'\"'"
+  if (c < 0x80) {
+    const named: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r" }
+    if (named[c] !== undefined) return `'${named[c]}'`
+    if (c < 0x20 || c === 0x7f) return `'\\x${c.toString(16).padStart(2, "0")}'`
+    if (c === 0x5c) return "'\\\\'"
+    return `'${String.fromCharCode(c)}'`
+  }
+  // The scanner works on bytes; Go converts the byte to the rune of the same number.
+  return isPrintableLatin1(c) ? `'${String.fromCharCode(c)}'` : `'\\u00${c.toString(16).padStart(2, "0")}'`
+}
+
+/** Decodes UTF-8 the way Go's utf8.DecodeRune does: each invalid byte becomes one U+FFFD. */
+export const decodeUtf8 = (bytes: Uint8Array, start = 0, end = bytes.length): string => {
+  let out = ""
+  let i = start
+  while (i < end) {
+    const b0 = bytes[i] as number
+    if (b0 < 0x80) {
+      out += String.fromCharCode(b0)
+      i++
+      continue
+    }
+    const cont = (k: number, lo = 0x80, hi = 0xbf): number | undefined => {
+      const b = i + k < end ? bytes[i + k] : undefined
+      return b !== undefined && b >= lo && b <= hi ? b : undefined
+    }
+    let cp: number | undefined
+    let width = 1
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+      const b1 = cont(1)
+      if (b1 !== undefined) [cp, width] = [((b0 & 0x1f) << 6) | (b1 & 0x3f), 2]
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      const b1 = cont(1, b0 === 0xe0 ? 0xa0 : 0x80, b0 === 0xed ? 0x9f : 0xbf)
+      const b2 = b1 === undefined ? undefined : cont(2)
+      if (b1 !== undefined && b2 !== undefined) {
+        ;[cp, width] = [((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f), 3]
+      }
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      const b1 = cont(1, b0 === 0xf0 ? 0x90 : 0x80, b0 === 0xf4 ? 0x8f : 0xbf)
+      const b2 = b1 === undefined ? undefined : cont(2)
+      const b3 = b2 === undefined ? undefined : cont(3)
+      if (b1 !== undefined && b2 !== undefined && b3 !== undefined) {
+        cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)
+        width = 4
+      }
+    }
+    out += cp === undefined ? "\ufffd" : String.fromCodePoint(cp)
+    i += width
+  }
+  return out
+}
+
+class Parser {
+  pos = 0
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly eofMessage: string,
+    readonly spaceAtEof: boolean
+  ) {}
+
+  fail(c: number, what: string): never {
+    throw new SyntaxFailure(`invalid character ${quoteChar(c)} ${what}`)
+  }
+
+  /**
+   * The next byte. At the end of input Go's `Unmarshal` feeds its scanner one space, so where a space
+   * is itself invalid (`spaceError` given) the error names that space instead of the end of input.
+   */
+  next(spaceError?: string): number {
+    if (this.pos >= this.bytes.length) {
+      if (spaceError !== undefined && this.spaceAtEof) this.fail(0x20, spaceError)
+      throw new SyntaxFailure(this.eofMessage)
+    }
+    return this.bytes[this.pos++] as number
+  }
+
+  skipSpace(): void {
+    while (this.pos < this.bytes.length && isSpace(this.bytes[this.pos] as number)) this.pos++
+  }
+
+  value(): JsonNode {
+    this.skipSpace()
+    const c = this.next()
+    switch (c) {
+      case 0x7b:
+        return this.object()
+      case 0x5b:
+        return this.array()
+      case 0x22:
+        return { kind: "string", value: this.string() }
+      case 0x74:
+        return this.literal("true", { kind: "bool", value: true })
+      case 0x66:
+        return this.literal("false", { kind: "bool", value: false })
+      case 0x6e:
+        return this.literal("null", { kind: "null" })
+      default:
+        if (c === 0x2d || isDigit(c)) return this.number(c)
+        return this.fail(c, "looking for beginning of value")
+    }
+  }
+
+  object(): JsonNode {
+    const members: Array<readonly [string, JsonNode]> = []
+    this.skipSpace()
+    let c = this.next()
+    if (c === 0x7d) return { kind: "object", members }
+    for (;;) {
+      if (c !== 0x22) this.fail(c, "looking for beginning of object key string")
+      const key = this.string()
+      this.skipSpace()
+      c = this.next()
+      if (c !== 0x3a) this.fail(c, "after object key")
+      members.push([key, this.value()])
+      this.skipSpace()
+      c = this.next()
+      if (c === 0x7d) return { kind: "object", members }
+      if (c !== 0x2c) this.fail(c, "after object key:value pair")
+      this.skipSpace()
+      c = this.next()
+    }
+  }
+
+  array(): JsonNode {
+    const items: Array<JsonNode> = []
+    this.skipSpace()
+    if (this.pos >= this.bytes.length) throw new SyntaxFailure(this.eofMessage)
+    if (this.bytes[this.pos] === 0x5d) {
+      this.pos++
+      return { kind: "array", items }
+    }
+    for (;;) {
+      items.push(this.value())
+      this.skipSpace()
+      const c = this.next()
+      if (c === 0x5d) return { kind: "array", items }
+      if (c !== 0x2c) this.fail(c, "after array element")
+    }
+  }
+
+  literal(word: string, node: JsonNode): JsonNode {
+    for (let i = 1; i < word.length; i++) {
+      const what = `in literal ${word} (expecting '${word[i]}')`
+      const c = this.next(what)
+      if (c !== word.charCodeAt(i)) this.fail(c, what)
+    }
+    return node
+  }
+
+  number(first: number): JsonNode {
+    const start = this.pos - 1
+    const peek = (): number | undefined => this.bytes[this.pos]
+    let c: number | undefined = first
+    if (c === 0x2d) {
+      c = this.next("in numeric literal")
+      if (!isDigit(c)) this.fail(c, "in numeric literal")
+    }
+    if (c !== 0x30) while (isDigit(peek())) this.pos++
+    if (peek() === 0x2e) {
+      this.pos++
+      c = this.next("after decimal point in numeric literal")
+      if (!isDigit(c)) this.fail(c, "after decimal point in numeric literal")
+      while (isDigit(peek())) this.pos++
+    }
+    if (peek() === 0x65 || peek() === 0x45) {
+      this.pos++
+      c = this.next("in exponent of numeric literal")
+      if (c === 0x2b || c === 0x2d) c = this.next("in exponent of numeric literal")
+      if (!isDigit(c)) this.fail(c, "in exponent of numeric literal")
+      while (isDigit(peek())) this.pos++
+    }
+    return { kind: "number", text: decodeUtf8(this.bytes, start, this.pos) }
+  }
+
+  /** The body of a string after its opening quote, unquoted as Go's `unquote` does. */
+  string(): string {
+    let out = ""
+    let runStart = this.pos
+    const flush = (end: number) => {
+      out += decodeUtf8(this.bytes, runStart, end)
+    }
+    for (;;) {
+      const c = this.next()
+      if (c === 0x22) {
+        flush(this.pos - 1)
+        return out
+      }
+      if (c < 0x20) this.fail(c, "in string literal")
+      if (c !== 0x5c) continue
+      flush(this.pos - 1)
+      const e = this.next("in string escape code")
+      const simple: Record<number, string> = {
+        34: '"',
+        92: "\\",
+        47: "/",
+        98: "\b",
+        102: "\f",
+        110: "\n",
+        114: "\r",
+        116: "\t"
+      }
+      if (simple[e] !== undefined) {
+        out += simple[e]
+      } else if (e === 0x75) {
+        let code = 0
+        for (let i = 0; i < 4; i++) {
+          const h = this.next("in \\u hexadecimal character escape")
+          if (!isHex(h)) this.fail(h, "in \\u hexadecimal character escape")
+          code = code * 16 + Number.parseInt(String.fromCharCode(h), 16)
+        }
+        out += String.fromCharCode(code)
+      } else {
+        this.fail(e, "in string escape code")
+      }
+      runStart = this.pos
+    }
+  }
+}
+
+// Go replaces a lone UTF-16 surrogate from a `\u` escape with U+FFFD; JS would keep it.
+const fixSurrogates = (s: string): string =>
+  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd")
+
+const finish = (node: JsonNode): JsonNode => {
+  switch (node.kind) {
+    case "string":
+      return { kind: "string", value: fixSurrogates(node.value) }
+    case "array":
+      return { kind: "array", items: node.items.map(finish) }
+    case "object":
+      return { kind: "object", members: node.members.map(([k, v]) => [fixSurrogates(k), finish(v)] as const) }
+    default:
+      return node
+  }
+}
+
+/** `json.Unmarshal`'s syntax check and parse: the input must be exactly one value. */
+export const parseUnmarshal = (bytes: Uint8Array): ParseResult => {
+  const parser = new Parser(bytes, "unexpected end of JSON input", true)
+  try {
+    const node = parser.value()
+    parser.skipSpace()
+    if (parser.pos < bytes.length) parser.fail(bytes[parser.pos] as number, "after top-level value")
+    return { _tag: "Value", node: finish(node) }
+  } catch (e) {
+    if (e instanceof SyntaxFailure) return { _tag: "SyntaxError", message: e.message }
+    throw e
+  }
+}
+
+/** `json.NewDecoder(r).Decode`: the first value only, trailing bytes unread; empty input is io.EOF. */
+export const parseDecoder = (bytes: Uint8Array): ParseResult => {
+  const parser = new Parser(bytes, "unexpected EOF", false)
+  parser.skipSpace()
+  if (parser.pos >= bytes.length) return { _tag: "Empty" }
+  try {
+    return { _tag: "Value", node: finish(parser.value()) }
+  } catch (e) {
+    if (e instanceof SyntaxFailure) return { _tag: "SyntaxError", message: e.message }
+    throw e
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed decoding
+
+/** A Go type as far as decoding needs it; `name` is Go's `reflect.Type.String()`. */
+export type GoType =
+  | { readonly kind: "string" }
+  | { readonly kind: "bool" }
+  | { readonly kind: "bytes" }
+  | { readonly kind: "any" }
+  | { readonly kind: "raw" }
+  | { readonly kind: "opaque"; readonly name: string }
+  | { readonly kind: "slice"; readonly name: string; readonly elem: GoType }
+  | { readonly kind: "map"; readonly name: string; readonly elem: GoType }
+  | { readonly kind: "ptr"; readonly elem: GoType }
+  | { readonly kind: "struct"; readonly name: string; readonly fields: ReadonlyArray<GoField> }
+
+/** A struct field: its JSON key and, for promoted fields of embedded structs, the embedded type names. */
+export interface GoField {
+  readonly key: string
+  readonly type: GoType
+  readonly embeddedIn?: ReadonlyArray<string>
+}
+
+const typeName = (type: GoType): string => {
+  switch (type.kind) {
+    case "string":
+    case "bool":
+      return type.kind
+    case "bytes":
+      return "[]uint8"
+    case "any":
+      return "interface {}"
+    case "raw":
+      return "json.RawMessage"
+    case "ptr":
+      return typeName(type.elem)
+    default:
+      return type.name
+  }
+}
+
+/** Go's zero value of a type, as the decoder starts from it. */
+export const zeroValue = (type: GoType): unknown => {
+  if (type.kind === "string") return ""
+  if (type.kind === "bool") return false
+  if (type.kind === "struct") return Object.fromEntries(type.fields.map((f) => [f.key, zeroValue(f.type)]))
+  return null
+}
+
+interface DecodeState {
+  struct: string | undefined
+  fields: Array<string>
+  saved: string | undefined
+}
+
+const describe = (node: JsonNode): string => node.kind
+
+const saveTypeError = (state: DecodeState, value: string, type: GoType): void => {
+  if (state.saved !== undefined) return
+  const target = typeName(type)
+  state.saved =
+    state.struct !== undefined || state.fields.length > 0
+      ? `json: cannot unmarshal ${value} into Go struct field ${state.struct ?? ""}.${state.fields.join(".")} of type ${target}`
+      : `json: cannot unmarshal ${value} into Go value of type ${target}`
+}
+
+// Go's foldName: ASCII upper-cased; the only non-ASCII runes folding onto ASCII letters are ſ and K.
+const fold = (key: string): string =>
+  key.replace(/[a-z\u017f\u212a]/g, (c) => (c === "\u017f" ? "S" : c === "\u212a" ? "K" : c.toUpperCase()))
+
+const findField = (fields: ReadonlyArray<GoField>, key: string): GoField | undefined =>
+  fields.find((f) => f.key === key) ?? fields.find((f) => fold(f.key) === fold(key))
+
+/** Plain JS value of a node for `interface{}` targets (objects as records, later keys winning). */
+export const toPlain = (node: JsonNode): unknown => {
+  switch (node.kind) {
+    case "string":
+    case "bool":
+      return node.value
+    case "number":
+      return Number(node.text)
+    case "null":
+      return null
+    case "array":
+      return node.items.map(toPlain)
+    case "object":
+      return Object.fromEntries(node.members.map(([k, v]) => [k, toPlain(v)]))
+  }
+}
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/**
+ * `base64.StdEncoding.Decode`: padding required, CR and LF ignored, the error names the byte offset
+ * the way Go's `CorruptInputError` does.
+ */
+export const decodeBase64Std = (input: string): Uint8Array | string => {
+  const src = input
+  const out: Array<number> = []
+  const corrupt = (offset: number) => `illegal base64 data at input byte ${offset}`
+  const isNl = (ch: string | undefined) => ch === "\n" || ch === "\r"
+  let si = 0
+  while (si < src.length) {
+    const dbuf = [0, 0, 0, 0]
+    let dlen = 4
+    let trailing: number | undefined
+    for (let j = 0; j < 4; j++) {
+      if (si === src.length) {
+        if (j === 0) return Uint8Array.from(out)
+        return corrupt(si - j)
+      }
+      const ch = src[si] as string
+      si++
+      const v = base64Alphabet.indexOf(ch)
+      if (v >= 0 && ch.length === 1) {
+        dbuf[j] = v
+        continue
+      }
+      if (isNl(ch)) {
+        j--
+        continue
+      }
+      if (ch !== "=") return corrupt(si - 1)
+      if (j === 0 || j === 1) return corrupt(si - 1)
+      if (j === 2) {
+        while (si < src.length && isNl(src[si])) si++
+        if (si === src.length) return corrupt(src.length)
+        if (src[si] !== "=") return corrupt(si - 1)
+        si++
+      }
+      while (si < src.length && isNl(src[si])) si++
+      if (si < src.length) trailing = si
+      dlen = j
+      break
+    }
+    const val =
+      ((dbuf[0] as number) << 18) | ((dbuf[1] as number) << 12) | ((dbuf[2] as number) << 6) | (dbuf[3] as number)
+    const bytes = [(val >> 16) & 0xff, (val >> 8) & 0xff, val & 0xff]
+    out.push(...bytes.slice(0, dlen - 1))
+    if (trailing !== undefined) return corrupt(trailing)
+  }
+  return Uint8Array.from(out)
+}
+
+const decodeInto = (type: GoType, node: JsonNode, current: unknown, state: DecodeState): unknown => {
+  switch (type.kind) {
+    case "raw":
+      return node.kind === "null" ? null : node
+    case "any":
+      return toPlain(node)
+    case "string":
+      if (node.kind === "string") return node.value
+      if (node.kind !== "null") saveTypeError(state, describe(node), type)
+      return current
+    case "bool":
+      if (node.kind === "bool") return node.value
+      if (node.kind !== "null") saveTypeError(state, describe(node), type)
+      return current
+    case "opaque":
+      if (node.kind === "object") return node
+      if (node.kind !== "null") saveTypeError(state, describe(node), type)
+      return current
+    case "ptr":
+      if (node.kind === "null") return null
+      return decodeInto(type.elem, node, current ?? zeroValue(type.elem), state)
+    case "bytes":
+      return decodeBytes(type, node, current, state)
+    case "slice": {
+      if (node.kind === "null") return null
+      if (node.kind !== "array") {
+        saveTypeError(state, describe(node), type)
+        return current
+      }
+      // Go decodes element i into the existing element i, so a repeated key merges into it.
+      const existing = Array.isArray(current) ? current : []
+      return node.items.map((item, i) =>
+        decodeInto(type.elem, item, i < existing.length ? existing[i] : zeroValue(type.elem), state)
+      )
+    }
+    case "map": {
+      if (node.kind === "null") return null
+      if (node.kind !== "object") {
+        saveTypeError(state, describe(node), type)
+        return current
+      }
+      // An existing map keeps its entries; each element is decoded from a fresh zero value.
+      const result: Record<string, unknown> = { ...((current as Record<string, unknown> | null) ?? {}) }
+      for (const [key, value] of node.members) {
+        Object.defineProperty(result, key, {
+          value: decodeInto(type.elem, value, zeroValue(type.elem), state),
+          enumerable: true,
+          writable: true,
+          configurable: true
+        })
+      }
+      return result
+    }
+    case "struct": {
+      if (node.kind === "null") return current
+      if (node.kind !== "object") {
+        saveTypeError(state, describe(node), type)
+        return current
+      }
+      const result: Record<string, unknown> = { ...(current as Record<string, unknown>) }
+      const outerStruct = state.struct
+      const depth = state.fields.length
+      for (const [key, value] of node.members) {
+        const field = findField(type.fields, key)
+        if (field === undefined) continue
+        state.fields.push(...(field.embeddedIn ?? []), field.key)
+        state.struct = type.name.slice(type.name.lastIndexOf(".") + 1)
+        result[field.key] = decodeInto(field.type, value, result[field.key], state)
+        state.fields.length = depth
+        state.struct = outerStruct
+      }
+      return result
+    }
+  }
+}
+
+const decodeBytes = (type: GoType, node: JsonNode, current: unknown, state: DecodeState): unknown => {
+  if (node.kind === "null") return null
+  if (node.kind === "string") {
+    const decoded = decodeBase64Std(node.value)
+    if (typeof decoded === "string") {
+      state.saved ??= decoded
+      return current
+    }
+    return decoded
+  }
+  if (node.kind === "array") {
+    return Uint8Array.from(
+      node.items.map((item) => {
+        if (item.kind === "number" && /^\d+$/.test(item.text) && Number(item.text) <= 255) return Number(item.text)
+        if (item.kind === "number") saveTypeError(state, `number ${item.text}`, { kind: "opaque", name: "uint8" })
+        else if (item.kind !== "null") saveTypeError(state, describe(item), { kind: "opaque", name: "uint8" })
+        return 0
+      })
+    )
+  }
+  saveTypeError(state, describe(node), type)
+  return current
+}
+
+/** The result of decoding: Go's (possibly partial) value and the first error Go would return. */
+export interface Decoded<A> {
+  readonly value: A
+  readonly error: string | undefined
+}
+
+/** Decodes a parsed value into a Go type starting from its zero value (`json.Unmarshal` into `new(T)`). */
+export const decodeGo = <A>(type: GoType, node: JsonNode, initial: unknown = zeroValue(type)): Decoded<A> => {
+  const state: DecodeState = { struct: undefined, fields: [], saved: undefined }
+  const value = decodeInto(type, node, initial, state) as A
+  return { value, error: state.saved }
+}
+
+/** `json.Unmarshal(bytes, new(T))`: a syntax error leaves the zero value, type errors keep the partial value. */
+export const unmarshalGo = <A>(type: GoType, bytes: Uint8Array): Decoded<A> => {
+  const parsed = parseUnmarshal(bytes)
+  if (parsed._tag !== "Value") {
+    return { value: zeroValue(type) as A, error: parsed._tag === "SyntaxError" ? parsed.message : undefined }
+  }
+  return decodeGo<A>(type, parsed.node)
+}
+
+// Small constructors for the type tables of the file formats.
+export const goString: GoType = { kind: "string" }
+export const goBool: GoType = { kind: "bool" }
+export const goStrings: GoType = { kind: "slice", name: "[]string", elem: goString }
+export const goStringMap: GoType = { kind: "map", name: "map[string]string", elem: goString }

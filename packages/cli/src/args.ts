@@ -1,0 +1,193 @@
+/**
+ * The command line: docker's global flags, buildx's `ls` and `inspect` flags, Go duration values.
+ * Like cobra's persistent flags, global flags are accepted before or after the command name.
+ */
+import { parseArgs } from "node:util"
+import { Either, Schema } from "effect"
+
+/** A command line buildlens cannot run; the message is what the user sees after `ERROR: `. */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { detail: Schema.String }) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+export interface GlobalOptions {
+  readonly builder: string | undefined
+  readonly config: string | undefined
+  readonly context: string | undefined
+  readonly host: string | undefined
+  readonly debug: boolean
+}
+
+export type Command =
+  | { readonly _tag: "Ls"; readonly format: string; readonly noTrunc: boolean; readonly timeoutMs: number }
+  | {
+      readonly _tag: "Inspect"
+      readonly name: string | undefined
+      readonly format: string | undefined
+      readonly timeoutMs: number
+    }
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Version" }
+
+export interface Invocation {
+  readonly global: GlobalOptions
+  readonly command: Command
+}
+
+export const usage = `Usage:  buildlens [OPTIONS] COMMAND
+
+List and inspect docker buildx builders, without the buildx binary.
+
+Commands:
+  ls          List builder instances
+  inspect     Inspect current builder instance
+
+Global options:
+      --builder string   Override the configured builder instance (default: $BUILDX_BUILDER)
+      --config string    Location of client config files (default: $DOCKER_CONFIG or ~/.docker)
+  -c, --context string   Name of the context to use (default: $DOCKER_CONTEXT)
+  -H, --host string      Daemon socket to connect to
+  -D, --debug            Enable debug output
+
+ls options:
+      --format string    Format the output: table, table TEMPLATE, json or a TEMPLATE (default "table")
+      --no-trunc         Don't truncate output
+      --timeout duration Override the default global load timeout (default 20s)
+
+inspect options:
+      --format string    Set to json for one JSON object
+      --timeout duration Override the default global load timeout (default 20s)
+`
+
+const units: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000
+}
+
+/** Go's `time.ParseDuration`, in milliseconds: `20s`, `1m30s`, `1.5h`, `-1s`, `0`. */
+export const parseGoDuration = (text: string): Either.Either<number, UsageError> => {
+  const invalid = () => UsageError.make({ detail: `time: invalid duration ${JSON.stringify(text)}` })
+  const match = /^([-+]?)(.*)$/.exec(text)
+  const sign = match?.[1] === "-" ? -1 : 1
+  const rest = match?.[2] ?? ""
+  if (rest === "0") {
+    return Either.right(0)
+  }
+  if (rest === "") {
+    return Either.left(invalid())
+  }
+  const part = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
+  let total = 0
+  let at = 0
+  while (at < rest.length) {
+    part.lastIndex = at
+    const found = part.exec(rest)
+    if (found === null) {
+      return Either.left(
+        /^(\d+\.?\d*|\.\d+)$/.test(rest.slice(at))
+          ? UsageError.make({ detail: `time: missing unit in duration ${JSON.stringify(text)}` })
+          : invalid()
+      )
+    }
+    total += Number(found[1]) * (units[found[2] ?? ""] ?? Number.NaN)
+    at = part.lastIndex
+  }
+  return Either.right(sign * total)
+}
+
+/** Parses argv (without node and script) into global options and one command. */
+export const parseInvocation = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>
+): Either.Either<Invocation, UsageError> => {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    return Either.left(UsageError.make({ detail: (error as Error).message }))
+  }
+  const { values, positionals } = parsed
+  const global: GlobalOptions = {
+    builder: values.builder ?? nonEmpty(env.BUILDX_BUILDER),
+    config: values.config,
+    context: values.context,
+    host: values.host,
+    debug: values.debug === true
+  }
+  if (global.host !== undefined && global.context !== undefined) {
+    return Either.left(UsageError.make({ detail: "conflicting options: cannot specify both --host and --context" }))
+  }
+  const [name, ...args] = positionals
+  if (values.help === true || name === undefined || name === "help") {
+    return Either.right({ global, command: { _tag: "Help", text: usage } })
+  }
+  if (values.version === true || name === "version") {
+    return Either.right({ global, command: { _tag: "Version" } })
+  }
+  const timeout = parseGoDuration(values.timeout ?? "20s")
+  if (Either.isLeft(timeout)) {
+    return Either.left(
+      UsageError.make({ detail: `invalid argument "${values.timeout}" for "--timeout" flag: ${timeout.left.detail}` })
+    )
+  }
+  switch (name) {
+    case "ls":
+      if (args.length > 0) {
+        return Either.left(UsageError.make({ detail: `"buildlens ls" accepts no arguments` }))
+      }
+      return Either.right({
+        global,
+        command: {
+          _tag: "Ls",
+          format: values.format ?? "table",
+          noTrunc: values["no-trunc"] === true,
+          timeoutMs: timeout.right
+        }
+      })
+    case "inspect":
+      if (args.length > 1) {
+        return Either.left(UsageError.make({ detail: `"buildlens inspect" accepts at most 1 argument` }))
+      }
+      if (values.format !== undefined && values.format !== "json") {
+        return Either.left(
+          UsageError.make({ detail: `inspect supports --format json only, not ${JSON.stringify(values.format)}` })
+        )
+      }
+      return Either.right({
+        global,
+        command: { _tag: "Inspect", name: args[0] ?? global.builder, format: values.format, timeoutMs: timeout.right }
+      })
+    default:
+      return Either.left(UsageError.make({ detail: `unknown command "${name}" for "buildlens"` }))
+  }
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value === "" ? undefined : value
+
+const parse = (argv: ReadonlyArray<string>) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      builder: { type: "string" },
+      config: { type: "string" },
+      context: { type: "string", short: "c" },
+      host: { type: "string", short: "H" },
+      debug: { type: "boolean", short: "D" },
+      format: { type: "string" },
+      "no-trunc": { type: "boolean" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" }
+    }
+  })

@@ -1,0 +1,93 @@
+/**
+ * The `buildlens` command: parse the command line, read the docker config, wire the adapters'
+ * layers (the only place they meet) and run `ls` or `inspect` with buildx's exit codes.
+ */
+import { homedir } from "node:os"
+import { BuildkitClientLive } from "@buildlens/adapters/buildkit"
+import { DockerApiLive, DockerDriverFactory } from "@buildlens/adapters/docker"
+import {
+  BuilderStoreLive,
+  ContextStoreLive,
+  cliDaemonHost,
+  loadDockerConfig,
+  proxyConfigFor,
+  resolveConfigDir
+} from "@buildlens/adapters/files"
+import { RemoteDriverFactory } from "@buildlens/adapters/remote"
+import { ContextStore, DriverFactories } from "@buildlens/core"
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from "effect"
+import { type Invocation, parseInvocation } from "./args.js"
+import { runInspect, runLs, writeErr, writeOut } from "./commands.js"
+
+const version = "0.1.0"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** The driver factories buildlens knows, in buildx's registration order. */
+const driverFactories = Layer.effect(DriverFactories, Effect.all([DockerDriverFactory, RemoteDriverFactory])).pipe(
+  Layer.provide(BuildkitClientLive)
+)
+
+/** Runs one invocation and returns the process exit code; every failure is printed as buildx does. */
+export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
+  Effect.gen(function* () {
+    const { global, command } = invocation
+    if (command._tag === "Help") {
+      yield* writeOut(command.text)
+      return 0
+    }
+    if (command._tag === "Version") {
+      yield* writeOut(`buildlens ${version}\n`)
+      return 0
+    }
+    const configDir = resolveConfigDir({ flag: global.config, env: env.DOCKER_CONFIG, home: env.HOME || homedir() })
+    const config = yield* loadDockerConfig(configDir)
+    for (const warning of config.warnings) {
+      yield* writeErr(`${warning}\n`)
+    }
+    // `-H` acts on the default context exactly as DOCKER_HOST does.
+    const effectiveEnv: Env = global.host === undefined ? env : { ...env, DOCKER_HOST: global.host }
+    const ports = Layer.mergeAll(
+      ContextStoreLive({ configDir, contextFlag: global.context, env: effectiveEnv, config: config.config }),
+      BuilderStoreLive({ configDir, env: effectiveEnv }),
+      DockerApiLive,
+      driverFactories
+    )
+    const debug = global.debug || (env.DEBUG !== undefined && env.DEBUG !== "")
+    const program = Effect.gen(function* () {
+      const contexts = yield* ContextStore
+      const current = yield* contexts.get(contexts.currentName).pipe(Effect.orElseSucceed(() => undefined))
+      const proxyConfig = proxyConfigFor(config.config, cliDaemonHost(current?.docker?.host ?? ""))
+      const commandEnv = { proxyConfig, debug }
+      yield* command._tag === "Ls" ? runLs(command, commandEnv) : runInspect(command, commandEnv)
+      return 0
+    })
+    return yield* program.pipe(
+      Effect.provide(ports),
+      Effect.catchAll((error) => Effect.as(writeErr(`ERROR: ${error.message}\n`), 1)),
+      Logger.withMinimumLogLevel(debug ? LogLevel.Debug : LogLevel.Warning)
+    )
+  }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))))
+
+const main = Effect.suspend(() => {
+  const parsed = parseInvocation(process.argv.slice(2), process.env)
+  return Either.isLeft(parsed)
+    ? Effect.as(writeErr(`ERROR: ${parsed.left.message}\nSee 'buildlens --help'.\n`), 1)
+    : run(parsed.right, process.env)
+})
+
+NodeRuntime.runMain(main, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => {
+    const result = exit as unknown as Exit.Exit<number>
+    if (Exit.isSuccess(result)) {
+      onExit(result.value)
+    } else {
+      if (!Cause.isInterruptedOnly(result.cause)) {
+        process.stderr.write(`ERROR: ${Cause.pretty(result.cause)}\n`)
+      }
+      onExit(Cause.isInterruptedOnly(result.cause) ? 130 : 1)
+    }
+  }
+})

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What `npm test` runs: every vitest project, with the integration tests against a private dockerd.
+#
+#   npm test [-- <vitest args>]      e.g. npm test -- --project adapters packages/adapters/test/docker
+#
+# The daemon lives in a fresh temp folder (scripts/dockerd.sh) and is stopped on any exit; tests find it
+# through BUILDLENS_TEST_DOCKER_HOST and fail, never skip, when it is missing. HOME, DOCKER_CONFIG,
+# BUILDX_CONFIG and KUBECONFIG point into a throwaway folder, so no test can read or write the user's.
+#
+# BUILDLENS_TEST_BUILD=1|0|auto (default auto): run `npm run build` first, so packages/cli/bin/buildlens.mjs
+# exists; auto builds when some test mentions that file.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci
+fi
+
+build="${BUILDLENS_TEST_BUILD:-auto}"
+if [ "$build" = auto ]; then
+  build=0
+  if grep -rqs --include='*.ts' 'bin/buildlens' packages/*/test; then build=1; fi
+fi
+if [ "$build" = 1 ]; then npm run build; fi
+
+bash scripts/dockerd.sh ensure-installed
+
+daemon_dir="$(mktemp -d)"
+sandbox="$(mktemp -d)"
+cleanup() {
+  bash "$root/scripts/dockerd.sh" stop "$daemon_dir" || echo "test.sh: stopping the private dockerd failed" >&2
+  rm -rf "$sandbox"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+BUILDLENS_TEST_DOCKER_HOST="$(bash scripts/dockerd.sh start "$daemon_dir")"
+export BUILDLENS_TEST_DOCKER_HOST
+
+mkdir -p "$sandbox/home"
+export HOME="$sandbox/home" DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
+export KUBECONFIG="$sandbox/kubeconfig"
+unset DOCKER_HOST DOCKER_CONTEXT DOCKER_CERT_PATH DOCKER_TLS_VERIFY BUILDX_BUILDER
+
+set +e
+node_modules/.bin/vitest run "$@"
+code=$?
+set -e
+exit "$code"
