@@ -18,7 +18,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci
 fi
 
-build="${BUILDLENS_TEST_BUILD:-auto}"
+build="${BUILDLENS_TEST_BUILD:-1}"
 if [ "$build" = auto ]; then
   build=0
   if grep -rqs --include='*.ts' 'bin/buildlens' packages/*/test; then build=1; fi

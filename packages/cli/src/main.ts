@@ -15,7 +15,7 @@ import {
 } from "@buildlens/adapters/files"
 import { RemoteDriverFactory } from "@buildlens/adapters/remote"
 import { ContextStore, DriverFactories } from "@buildlens/core"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from "effect"
 import { type Invocation, parseInvocation } from "./args.js"
 import { runInspect, runLs, writeErr, writeOut } from "./commands.js"

@@ -50,7 +50,16 @@ export class ContextStoreError extends Schema.TaggedError<ContextStoreError>()("
 }
 
 /** Why a Docker API call failed, mapped from errno / HTTP status by the docker adapter. */
-export const DockerApiReason = Schema.Literal("Unreachable", "BadHost", "Tls", "Http", "Protocol", "Timeout")
+export const DockerApiReason = Schema.Literal(
+  "Unreachable",
+  "NotFound",
+  "PermissionDenied",
+  "BadHost",
+  "Tls",
+  "Http",
+  "Protocol",
+  "Timeout"
+)
 export type DockerApiReason = typeof DockerApiReason.Type
 
 /** A Docker API failure for one endpoint. */

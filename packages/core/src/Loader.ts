@@ -59,10 +59,7 @@ type LoadContext = DriverFactories | DockerApi | ContextStore
  * Loads every node of `builder`. Never fails: a factory or ping failure becomes the builder's
  * `error` (with one zero node per stored node, as buildx allocates them), node failures stay on nodes.
  */
-export const loadNodes = (
-  builder: Builder,
-  options: LoadOptions
-): Effect.Effect<LoadedBuilder, never, LoadContext> =>
+export const loadNodes = (builder: Builder, options: LoadOptions): Effect.Effect<LoadedBuilder, never, LoadContext> =>
   Effect.gen(function* () {
     const zero = builder.nodeGroup.nodes.map((): LoadedNode => ({ ...zeroNode(builder.name), features: undefined }))
     const chosen = yield* withDeadline(chooseFactory(builder, options), options.deadline, () =>
@@ -251,10 +248,7 @@ export const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > 
  * SPEC §3.5: when every node reports dynamic nodes (kubernetes pods), each static node is copied
  * once per pod, keeping the static name, and the stored list becomes the pods.
  */
-const replaceDynamic = (
-  builder: Builder,
-  nodes: ReadonlyArray<LoadedNode>
-): LoadedBuilder => {
+const replaceDynamic = (builder: Builder, nodes: ReadonlyArray<LoadedNode>): LoadedBuilder => {
   // buildx counts nodes with dynamic nodes against all nodes: an empty builder counts as all-dynamic.
   const allDynamic = nodes.every((n) => (n.driverInfo?.dynamicNodes.length ?? 0) > 0)
   if (!allDynamic) {

@@ -24,7 +24,8 @@ export class UpgradeRefused extends Error {
 }
 
 // errno codes moby reports as "Cannot connect to the Docker daemon" (the daemon is not there for us).
-const unreachableCodes = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ENOTSOCK", "EHOSTUNREACH", "ENETUNREACH"])
+// A missing socket and a refused permission have texts of their own (moby client `request.go`).
+const unreachableCodes = new Set(["ECONNREFUSED", "ENOTSOCK", "EHOSTUNREACH", "ENETUNREACH"])
 const timeoutCodes = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"])
 // OpenSSL verification results node exposes as `code`, besides the ERR_TLS_* / ERR_SSL_* families.
 const tlsCodes = new Set([
@@ -73,6 +74,8 @@ const reasonOf = (cause: unknown): DockerApiReason => {
   if (typeof fieldOf(cause, "statusCode") === "number") return "Http"
   const code = fieldOf(cause, "code")
   if (typeof code === "string") {
+    if (code === "ENOENT") return "NotFound"
+    if (code === "EACCES" || code === "EPERM") return "PermissionDenied"
     if (unreachableCodes.has(code)) return "Unreachable"
     if (timeoutCodes.has(code)) return "Timeout"
     if (tlsCodes.has(code) || code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_")) return "Tls"
@@ -97,6 +100,15 @@ export const toDockerApiError = (
     case "Timeout":
       // moby words a connect timeout like a refused connection.
       detail = `Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?`
+      break
+    case "NotFound":
+      detail =
+        address.kind === "unix"
+          ? `failed to connect to the docker API at ${host}; check if the path is correct and if the daemon is running: dial unix ${address.socketPath}: connect: no such file or directory`
+          : `${during}: ${String(fieldOf(cause, "message") ?? cause)}`
+      break
+    case "PermissionDenied":
+      detail = `permission denied while trying to connect to the docker API at ${host}`
       break
     case "Http":
       detail = cause instanceof UpgradeRefused ? cause.message : `Error response from daemon: ${daemonMessage(cause)}`

@@ -20,7 +20,8 @@ import {
 import { Effect, Either, Layer, ParseResult, Schema } from "effect"
 import { goClean } from "./DockerConfig.js"
 import { type FsFailure, readBytesIfExists, readDirSorted } from "./Fs.js"
-import { decodeUtf8, type GoType, goBool, goString, goStringMap, goStrings, unmarshalGo } from "./GoJson.js"
+import { type GoType, goBool, goString, goStringMap, goStrings, unmarshalGo } from "./GoDecode.js"
+import { decodeUtf8 } from "./GoJson.js"
 import { isGoZeroTime, parseRfc3339 } from "./GoTime.js"
 
 /** What the builder store layer is built from; `env` is the process environment the CLI passes in. */

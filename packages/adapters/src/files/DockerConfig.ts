@@ -6,15 +6,8 @@
 import * as Path from "node:path"
 import { Effect } from "effect"
 import { readBytes } from "./Fs.js"
-import {
-  decodeBase64Std,
-  decodeGo,
-  type GoType,
-  goStringMap,
-  goStrings,
-  parseDecoder,
-  goString as str
-} from "./GoJson.js"
+import { decodeBase64Std, decodeGo, type GoType, goStringMap, goStrings, goString as str } from "./GoDecode.js"
+import { parseDecoder } from "./GoJson.js"
 
 /** One entry of `proxies` in config.json (docker's `configfile.ProxyConfig`). */
 export interface ProxyConfig {

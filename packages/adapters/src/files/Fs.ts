@@ -71,7 +71,11 @@ const toFailure = (operation: Operation, path: string, error: unknown): FsFailur
 
 /** The bytes of a file. */
 export const readBytes = (path: string): Effect.Effect<Uint8Array, FsFailure> =>
-  Effect.tryPromise({ try: () => readFile(path), catch: (e) => toFailure("readFile", path, e) })
+  Effect.tryPromise({
+    // A plain Uint8Array view, so callers never see Node's Buffer type.
+    try: () => readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+    catch: (e) => toFailure("readFile", path, e)
+  })
 
 /** The bytes of a file, or undefined when it does not exist (ENOENT only, as Go's os.IsNotExist). */
 export const readBytesIfExists = (path: string): Effect.Effect<Uint8Array | undefined, FsFailure> =>

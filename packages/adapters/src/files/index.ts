@@ -11,14 +11,8 @@ export {
   makeBuilderStore,
   resolveBuildxDir
 } from "./BuilderStore.js"
-export {
-  ContextStoreLive,
-  type ContextStoreOptions,
-  contextId,
-  decodeContextMeta,
-  makeContextStore,
-  naturalLess
-} from "./ContextStore.js"
+export { type ContextMeta, contextId, decodeContextMeta, naturalLess } from "./ContextMeta.js"
+export { ContextStoreLive, type ContextStoreOptions, makeContextStore } from "./ContextStore.js"
 export {
   type ContextNameInputs,
   cliDaemonHost,

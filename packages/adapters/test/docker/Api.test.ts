@@ -131,15 +131,17 @@ describe("ping and version", () => {
     })
   )
 
-  it.scopedLive("reports a missing socket as unreachable with moby's message", () =>
+  it.scopedLive("reports a missing socket as not found with moby's message", () =>
     Effect.gen(function* () {
       const host = missingSocket()
       const client = yield* dockerClient(endpoint(host))
       const error = failure(yield* Effect.exit(client.ping))
-      expect(error.reason).toBe("Unreachable")
-      expect(error.message).toBe(`Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?`)
+      expect(error.reason).toBe("NotFound")
+      expect(error.message).toBe(
+        `failed to connect to the docker API at ${host}; check if the path is correct and if the daemon is running: dial unix ${host.slice("unix://".length)}: connect: no such file or directory`
+      )
       expect((error.cause as NodeJS.ErrnoException).code).toBe("ENOENT")
-      expect(failure(yield* Effect.exit(client.serverVersion)).reason).toBe("Unreachable")
+      expect(failure(yield* Effect.exit(client.serverVersion)).reason).toBe("NotFound")
     })
   )
 
@@ -231,13 +233,15 @@ describe("grpc", () => {
     })
   )
 
-  it.scopedLive("fails with an unreachable DockerApiError before opening a bridge", () =>
+  it.scopedLive("fails with a DockerApiError before opening a bridge", () =>
     Effect.gen(function* () {
       const host = missingSocket()
       const client = yield* dockerClient(endpoint(host))
       const error = failure(yield* Effect.exit(client.grpcTarget({})))
-      expect(error.reason).toBe("Unreachable")
-      expect(error.message).toBe(`Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?`)
+      expect(error.reason).toBe("NotFound")
+      expect(error.message).toMatch(
+        /^failed to connect to the docker API at unix:\/\/.*: connect: no such file or directory$/
+      )
     })
   )
 })

@@ -11,15 +11,29 @@ const errno = (code: string, message = `connect ${code}`): NodeJS.ErrnoException
   Object.assign(new Error(message), { code })
 
 describe("toDockerApiError", () => {
-  it("maps a refused, missing or forbidden socket to unreachable with moby's message", () => {
-    for (const code of ["ECONNREFUSED", "ENOENT", "EACCES"]) {
-      const error = toDockerApiError("unix:///run/x/docker.sock", unix, false, get, errno(code))
-      expect(error.reason).toBe("Unreachable")
-      expect(error.message).toBe(
-        "Cannot connect to the Docker daemon at unix:///run/x/docker.sock. Is the docker daemon running?"
-      )
-      expect((error.cause as NodeJS.ErrnoException).code).toBe(code)
-    }
+  it("maps a refused socket to unreachable with moby's message", () => {
+    const error = toDockerApiError("unix:///run/x/docker.sock", unix, false, get, errno("ECONNREFUSED"))
+    expect(error.reason).toBe("Unreachable")
+    expect(error.message).toBe(
+      "Cannot connect to the Docker daemon at unix:///run/x/docker.sock. Is the docker daemon running?"
+    )
+    expect((error.cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED")
+  })
+
+  it("maps a missing socket to not found with moby's path hint", () => {
+    const error = toDockerApiError("unix:///run/x/docker.sock", unix, false, get, errno("ENOENT"))
+    expect(error.reason).toBe("NotFound")
+    expect(error.message).toBe(
+      "failed to connect to the docker API at unix:///run/x/docker.sock; check if the path is correct and if the daemon is running: dial unix /run/x/docker.sock: connect: no such file or directory"
+    )
+  })
+
+  it("maps a forbidden socket to permission denied", () => {
+    const error = toDockerApiError("unix:///run/x/docker.sock", unix, false, get, errno("EACCES"))
+    expect(error.reason).toBe("PermissionDenied")
+    expect(error.message).toBe(
+      "permission denied while trying to connect to the docker API at unix:///run/x/docker.sock"
+    )
   })
 
   it("maps a connect timeout to timeout, worded like moby's connection failure", () => {

@@ -110,7 +110,8 @@ describe("docker driver", () => {
     Effect.gen(function* () {
       const api = yield* dockerClient({ host: unreachableHost, skipTLSVerify: false, tls: undefined })
       const driver = yield* factory.create(config(api))
-      const expected = `Cannot connect to the Docker daemon at ${unreachableHost}. Is the docker daemon running?: driver not connecting`
+      const socket = unreachableHost.slice("unix://".length)
+      const expected = `failed to connect to the docker API at ${unreachableHost}; check if the path is correct and if the daemon is running: dial unix ${socket}: connect: no such file or directory: driver not connecting`
       expect(failure(yield* Effect.exit(driver.info)).message).toBe(expected)
       expect(failure(yield* Effect.exit(driver.version)).message).toBe(expected)
     })

@@ -112,7 +112,9 @@ describe("loadDockerConfig", () => {
     const loaded = await load(cfg)
     // Root ignores permissions; the warning only appears for other users.
     if (process.getuid?.() !== 0) {
-      expect(loaded.warnings).toEqual([`WARNING: Error loading config file: open ${cfg}/config.json: permission denied`])
+      expect(loaded.warnings).toEqual([
+        `WARNING: Error loading config file: open ${cfg}/config.json: permission denied`
+      ])
     } else {
       expect(loaded.warnings).toEqual([])
     }
@@ -163,7 +165,12 @@ describe("proxyConfigFor", () => {
 
 describe("resolveContextName", () => {
   it("applies docker's precedence", () => {
-    const all = { contextFlag: "flag", dockerHostEnv: "tcp://h", dockerContextEnv: "envctx", configCurrentContext: "cfg" }
+    const all = {
+      contextFlag: "flag",
+      dockerHostEnv: "tcp://h",
+      dockerContextEnv: "envctx",
+      configCurrentContext: "cfg"
+    }
     expect(resolveContextName(all)).toBe("flag")
     expect(resolveContextName({ ...all, contextFlag: "" })).toBe("default")
     expect(resolveContextName({ ...all, contextFlag: undefined, dockerHostEnv: "" })).toBe("envctx")

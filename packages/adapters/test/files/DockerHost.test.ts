@@ -92,7 +92,15 @@ describe("parseDockerHost against the docker cli", () => {
       try {
         docker = execFileSync(
           "docker",
-          ["--config", Path.join(root, "cfg"), "context", "inspect", "default", "--format", "{{.Endpoints.docker.Host}}"],
+          [
+            "--config",
+            Path.join(root, "cfg"),
+            "context",
+            "inspect",
+            "default",
+            "--format",
+            "{{.Endpoints.docker.Host}}"
+          ],
           {
             env: { PATH: process.env.PATH ?? "", HOME: root, DOCKER_CONFIG: Path.join(root, "cfg"), DOCKER_HOST: host },
             encoding: "utf8",

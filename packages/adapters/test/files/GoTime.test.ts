@@ -26,7 +26,9 @@ describe("parseRfc3339", () => {
     expect(err("2024-5-06T07:08:09Z")).toBe(
       `parsing time "2024-5-06T07:08:09Z" as ${layout}: cannot parse "5-06T07:08:09Z" as "01"`
     )
-    expect(err("2024-05-06T07:08:09")).toBe(`parsing time "2024-05-06T07:08:09" as ${layout}: cannot parse "" as "Z07:00"`)
+    expect(err("2024-05-06T07:08:09")).toBe(
+      `parsing time "2024-05-06T07:08:09" as ${layout}: cannot parse "" as "Z07:00"`
+    )
     expect(err("2024-05-06T07:08:09+0200")).toBe(
       `parsing time "2024-05-06T07:08:09+0200" as ${layout}: cannot parse "+0200" as "Z07:00"`
     )

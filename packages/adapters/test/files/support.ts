@@ -72,7 +72,21 @@ export const dockerCli = (
 export const makePems = (dir: string): void => {
   execFileSync(
     "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=buildlens-test"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "cert.pem",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=buildlens-test"
+    ],
     { cwd: dir, stdio: "ignore", timeout: 30_000 }
   )
   execFileSync("cp", ["cert.pem", "ca.pem"], { cwd: dir })
