@@ -61,9 +61,16 @@ export const currentEndpointKey: Effect.Effect<string, ContextStoreError, Contex
   if (contexts.currentName !== "default") {
     return contexts.currentName
   }
-  const context = yield* contexts.get("default")
+  // buildx replaces any failure to read the default endpoint (bad DOCKER_HOST, missing TLS files) by this text.
+  const notFound = (cause?: ContextStoreError) =>
+    new ContextStoreError({
+      context: "default",
+      detail: 'docker endpoint for "default" not found',
+      ...(cause === undefined ? {} : { cause })
+    })
+  const context = yield* contexts.get("default").pipe(Effect.mapError(notFound))
   if (context?.docker === undefined) {
-    return yield* ContextStoreError.make({ context: "default", detail: 'docker endpoint for "default" not found' })
+    return yield* notFound()
   }
   return context.docker.host
 })

@@ -110,7 +110,10 @@ describe("loadNodes properties", () => {
             Effect.gen(function* () {
               const tally = yield* makeTally
               const { builder, layer } = setup(names, plan, tally)
-              const single = { ...builder, nodeGroup: { ...builder.nodeGroup, nodes: builder.nodeGroup.nodes.slice(i, i + 1) } }
+              const single = {
+                ...builder,
+                nodeGroup: { ...builder.nodeGroup, nodes: builder.nodeGroup.nodes.slice(i, i + 1) }
+              }
               return yield* loadNodes(single, { data: true }).pipe(Effect.provide(layer))
             })
           )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
-import { builderByName, currentBuilder, listBuilders } from "../src/index.js"
+import { builderByName, ContextStore, ContextStoreError, currentBuilder, listBuilders } from "../src/index.js"
 import { dockerContext, type MemoryStore, memoryContexts, memoryStore, storedGroup } from "./support/memory.js"
 
 const instance = (name: string) => ({
@@ -114,6 +114,23 @@ describe("builder resolution", () => {
         ["foo", false],
         ["default", true]
       ])
+    })
+  )
+})
+
+describe("current endpoint key", () => {
+  it.effect("words any failure to read the default context as buildx does", () =>
+    Effect.gen(function* () {
+      const broken = Layer.succeed(ContextStore, {
+        list: Effect.succeed([]),
+        get: () => Effect.fail(ContextStoreError.make({ detail: "open /x/ca.pem: no such file or directory" })),
+        currentName: "default"
+      })
+      const result = yield* Effect.either(
+        currentBuilder.pipe(Effect.provide(Layer.merge(memoryStore({ instances: [] }), broken)))
+      )
+      expect(Either.isLeft(result) && result.left.message).toBe('docker endpoint for "default" not found')
+      expect(Either.isLeft(result) && result.left._tag === "ContextStoreError" && result.left.cause).toBeDefined()
     })
   )
 })

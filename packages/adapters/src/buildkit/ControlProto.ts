@@ -1,6 +1,6 @@
 /**
- * BuildKit's Control service as buildlens speaks it: the proto text (control.proto, embedded so
- * the esbuild bundle needs no file next to it), the grpc-js service definition built from it, and
+ * BuildKit's Control service as buildlens speaks it: the proto text (kept here as a string so the
+ * esbuild bundle needs no file next to it), the grpc-js service definition built from it, and
  * the wire shapes grpc-js hands out (longs as numbers, defaults filled in, field names as declared).
  */
 
@@ -8,12 +8,11 @@ import type { ServiceDefinition } from "@grpc/grpc-js"
 import * as protoLoader from "@grpc/proto-loader"
 import protobuf from "protobufjs"
 
-/** The text of control.proto; a test keeps the two identical. */
+/** Our own minimal proto of BuildKit's Control service. */
 export const controlProtoText: string = `// The part of BuildKit's Control service that buildlens calls: ListWorkers and Info.
 // Field numbers follow moby/buildkit api/services/control/control.proto, api/types/worker.proto
 // and solver/pb/ops.proto; message names are local (only the service and method names travel on
 // the wire), so everything lives in one package and needs no imports.
-// ControlProto.ts embeds this text verbatim; a test keeps the two identical.
 syntax = "proto3";
 
 package moby.buildkit.v1;

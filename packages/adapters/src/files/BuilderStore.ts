@@ -150,6 +150,10 @@ export const makeBuilderStore = (dir: string): BuilderStoreService => {
 
   const activity = (name: string): Effect.Effect<Date | undefined, StoreError> => {
     const path = Path.posix.join(dir, "activity", name)
+    // An empty JSON Name makes buildx read the activity folder itself, which it always created first.
+    if (path === Path.posix.join(dir, "activity")) {
+      return Effect.fail(new StoreError({ path, detail: `read ${path}: is a directory` }))
+    }
     return readBytesIfExists(path).pipe(
       Effect.mapError(storeError(path)),
       Effect.flatMap((bytes) => {

@@ -3,9 +3,8 @@
  * loopback TCP: mappings of every field, error texts as buildx prints them, and channel lifetimes.
  */
 
-import { readFileSync } from "node:fs"
 import * as net from "node:net"
-import { BuildkitClientLive, connect, controlProtoText, toBuildkitError } from "@buildlens/adapters/buildkit"
+import { BuildkitClientLive, connect, toBuildkitError } from "@buildlens/adapters/buildkit"
 import { BuildkitClient, type BuildkitError } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
@@ -30,13 +29,6 @@ const closedPort = Effect.promise(
       })
     })
 )
-
-describe("control.proto", () => {
-  it("is embedded verbatim", () => {
-    const file = readFileSync(new URL("../../src/buildkit/control.proto", import.meta.url), "utf8")
-    expect(controlProtoText).toBe(file)
-  })
-})
 
 describe("listWorkers", () => {
   it.scopedLive("maps every field of several workers in order", () =>

@@ -209,6 +209,12 @@ describe("builder store failures", () => {
     expect(leftMessage(await withStore(root, dir, (s) => s.list))).toBe(`read ${dir}/instances/adir: is a directory`)
   })
 
+  it("fails the list when instances is a file, with go's readdirent text", async () => {
+    const dir = Path.join(root, "instancesfile")
+    await put(Path.join(dir, "instances"), "")
+    expect(leftMessage(await withStore(root, dir, (s) => s.list))).toBe(`readdirent ${dir}/instances: not a directory`)
+  })
+
   it("fails the list on an entry with an invalid name", async () => {
     const dir = Path.join(root, "badname")
     await put(Path.join(dir, "instances", "1bad"), '{"Name":"1bad"}')
@@ -227,6 +233,12 @@ describe("builder store failures", () => {
     expect(leftMessage(await withStore(root, dir, (s) => s.list))).toBe(
       'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"'
     )
+  })
+
+  it("fails an instance without a name the way buildx does, reading the activity folder", async () => {
+    const dir = Path.join(root, "noname")
+    await put(Path.join(dir, "instances", "anon"), '{"Driver":"docker-container"}')
+    expect(leftMessage(await withStore(root, dir, (s) => s.list))).toBe(`read ${dir}/activity: is a directory`)
   })
 
   it("reports a bad current file with go's json text", async () => {

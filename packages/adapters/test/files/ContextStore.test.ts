@@ -126,9 +126,9 @@ describe("context store on contexts made by the docker cli", () => {
     const certs = Path.join(root, "certs")
     await put(Path.join(certs, "ca.pem"), await readFile(Path.join(pems, "ca.pem")))
     const cases: ReadonlyArray<Record<string, string>> = [
-      { DOCKER_HOST: "tcp://10.0.0.1" },
+      { DOCKER_HOST: "tcp://127.0.0.1" },
       { DOCKER_HOST: "", DOCKER_TLS: "1", DOCKER_CERT_PATH: certs },
-      { DOCKER_HOST: "tcp://h:1", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs },
+      { DOCKER_HOST: "tcp://127.0.0.1:1", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs },
       { DOCKER_HOST: "", DOCKER_TLS_VERIFY: "0", DOCKER_CERT_PATH: certs }
     ]
     for (const env of cases) {

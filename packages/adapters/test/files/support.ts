@@ -18,7 +18,7 @@ export const snapshot = async (root: string): Promise<ReadonlyArray<string>> => 
       const info = await lstat(path)
       const rel = Path.relative(root, path)
       if (info.isDirectory()) {
-        out.push(`d ${rel} ${info.mode.toString(8)}`)
+        out.push(`d ${rel} ${info.mode.toString(8)} ${info.mtimeMs}`)
         await walk(path)
       } else if (info.isSymbolicLink()) {
         out.push(`l ${rel} -> ${await readlink(path)}`)
