@@ -24,8 +24,8 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  minifyWhitespace: true,
-  minifySyntax: true,
+  minify: true,
+  keepNames: true,
   // ssh2 and cpu-features (through dockerode) try optional native addons inside try/catch; left
   // external, the require fails and they fall back to JavaScript.
   external: ["*.node"],
