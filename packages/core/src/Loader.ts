@@ -3,6 +3,7 @@
  * that node, the builder failing only when no driver factory can be chosen.
  */
 import { Clock, Effect, Either, Ref, type Scope } from "effect"
+import { CurrentDeadline } from "./Deadline.js"
 import {
   type BuilderError,
   type BuildkitError,
@@ -76,6 +77,10 @@ export const loadNodes = (builder: Builder, options: LoadOptions): Effect.Effect
     return options.data ? replaceDynamic(withDriver, loaded) : { ...withDriver, nodes: loaded }
   }).pipe(Effect.annotateLogs({ builder: builder.name }))
 
+// Adapters bound their own calls by the deadline; this outer bound, a little later, only guarantees that a
+// call which ignores it cannot hold the load past the deadline for long.
+const deadlineGraceMs = 1000
+
 const withDeadline = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   deadline: number | undefined,
@@ -84,7 +89,10 @@ const withDeadline = <A, E, R>(
   deadline === undefined
     ? self
     : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.timeoutFail(self, { duration: Math.max(0, deadline - now), onTimeout })
+        Effect.timeoutFail(Effect.locally(self, CurrentDeadline, deadline), {
+          duration: Math.max(0, deadline + deadlineGraceMs - now),
+          onTimeout
+        })
       )
 
 /** SPEC §3.2 step 2: the named factory, or for context builders ping then the lowest priority. */

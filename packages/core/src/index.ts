@@ -1,6 +1,7 @@
 /**
  * @buildlens/core: the builder model of buildx and the Effect program that loads it. Imports only effect.
  */
+export * from "./Deadline.js"
 export * from "./Errors.js"
 export * from "./GoQuote.js"
 export * from "./Loader.js"

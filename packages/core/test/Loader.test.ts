@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Layer, Ref } from "effect"
-import { type Builder, DriverError, loadNodes, nodeStatus } from "../src/index.js"
+import { Clock, Effect, FiberRef, Layer, Ref } from "effect"
+import { type Builder, CurrentDeadline, DriverError, loadNodes, nodeStatus } from "../src/index.js"
 import {
   factories,
   fakeFactory,
@@ -257,6 +257,22 @@ describe("loadNodes", () => {
       // The stuck node had opened its client before the deadline: it is closed all the same.
       expect([yield* Ref.get(tally.opened), yield* Ref.get(tally.closed)]).toEqual([2, 2])
       expect(loaded.nodes[0]?.driverInfo?.status).toBe("running")
+    })
+  )
+
+  it.effect("hands the deadline to every driver call so adapters can word its expiry", () =>
+    Effect.gen(function* () {
+      const tally = yield* makeTally
+      const seen = yield* Ref.make<ReadonlyArray<number | undefined>>([])
+      const record = Effect.flatMap(FiberRef.get(CurrentDeadline), (d) => Ref.update(seen, (all) => [...all, d]))
+      const group = storedGroup("b", "fake", [{ name: "n", endpoint: "tcp://n:1" }])
+      yield* loadNodes(builderOf(group), { data: true, deadline: 4_000_000 }).pipe(
+        Effect.provide(world(tally, { "tcp://n:1": { gate: record, workersGate: record } }))
+      )
+      yield* loadNodes(builderOf(group), { data: true }).pipe(
+        Effect.provide(world(tally, { "tcp://n:1": { gate: record } }))
+      )
+      expect(yield* Ref.get(seen)).toEqual([4_000_000, 4_000_000, undefined])
     })
   )
 

@@ -15,7 +15,8 @@ import {
   type GrpcCode,
   goQuote,
   type Platform,
-  type WorkerInfo
+  type WorkerInfo,
+  withinDeadline
 } from "@buildlens/core"
 import * as grpc from "@grpc/grpc-js"
 import { Effect, type Scope } from "effect"
@@ -265,8 +266,16 @@ const unary = <Res>(
   }
   const definition = controlService[method]
   if (definition === undefined) return Effect.die(new Error(`control.proto lacks ${method}`))
-  return Effect.async<Res, BuildkitError>((resume) => {
-    const call = dial.client.makeUnaryRequest(
+  // grpc-go fails a call whose context deadline passed with this status; BuildKit's client words it.
+  const expired = () =>
+    toBuildkitError({
+      endpoint,
+      network: dial.network,
+      prefix,
+      cause: { code: grpc.status.DEADLINE_EXCEEDED, details: "context deadline exceeded" }
+    })
+  const call = Effect.async<Res, BuildkitError>((resume) => {
+    const pending = dial.client.makeUnaryRequest(
       definition.path,
       definition.requestSerialize,
       definition.responseDeserialize as (bytes: Buffer) => Res,
@@ -279,9 +288,10 @@ const unary = <Res>(
         }
       }
     )
-    // Interruption (the loader's deadline) cancels the RPC; the channel closes with the scope.
-    return Effect.sync(() => call.cancel())
+    // Interruption (the deadline, Ctrl-C) cancels the RPC; the channel closes with the scope.
+    return Effect.sync(() => pending.cancel())
   })
+  return withinDeadline(call, expired)
 }
 
 const connection = (endpoint: string, dial: Dial): BuildkitConnection => ({

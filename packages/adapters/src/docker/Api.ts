@@ -10,11 +10,12 @@ import {
   DockerApiError,
   type DockerApiService,
   type DockerClient,
-  type DockerEndpoint
+  type DockerEndpoint,
+  withinDeadline
 } from "@buildlens/core"
 import Docker from "dockerode"
 import { Effect, Layer, type Scope } from "effect"
-import { type DockerCall, toDockerApiError } from "./ApiError.js"
+import { type DockerCall, deadlineExceeded, toDockerApiError } from "./ApiError.js"
 import { grpcBridge } from "./Bridge.js"
 import { type DialMeta, hijack } from "./Hijack.js"
 import { type DockerTransport, parseDockerHost } from "./Host.js"
@@ -89,7 +90,9 @@ export const dockerClient = (endpoint: DockerEndpoint): Effect.Effect<DockerClie
     ): Effect.Effect<A, DockerApiError> =>
       transport.address.kind === "unsupported"
         ? Effect.fail(fail(call, unknownNetwork(transport.address.proto)))
-        : Effect.tryPromise({ try: run, catch: (cause) => fail(call, cause) })
+        : withinDeadline(Effect.tryPromise({ try: run, catch: (cause) => fail(call, cause) }), () =>
+            deadlineExceeded(transport.host, transport.address, secure, call)
+          )
 
     const upgrade = (meta: DialMeta) =>
       request(grpcCall, (signal) => hijack(transport, grpcCall.path, "h2c", meta, signal))

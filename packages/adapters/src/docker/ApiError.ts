@@ -118,3 +118,16 @@ export const toDockerApiError = (
   }
   return new DockerApiError({ endpoint: host, reason, detail, cause })
 }
+
+/** moby leaves context errors undecorated: the request's URL error, ending in Go's deadline text. */
+export const deadlineExceeded = (
+  host: string,
+  address: DockerAddress,
+  secure: boolean,
+  call: DockerCall
+): DockerApiError =>
+  new DockerApiError({
+    endpoint: host,
+    reason: "Timeout",
+    detail: `${goMethod(call.method)} "${callUrl(address, secure, call.path)}": context deadline exceeded`
+  })

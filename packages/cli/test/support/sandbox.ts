@@ -15,6 +15,9 @@ import { Effect, type Scope } from "effect"
 /** `node_modules/.bin/buildlens` of the workspace, as `npm run build` links it. */
 export const cliBin: string = fileURLToPath(new URL("../../../../node_modules/.bin/buildlens", import.meta.url))
 
+// A hung CLI is killed (exit code null) instead of hanging the test run.
+const runTimeoutMs = 20_000
+
 /** What one run of the CLI printed, and how it ended. */
 export interface CliResult {
   readonly stdout: string
@@ -110,10 +113,15 @@ export const makeSandbox: Effect.Effect<Sandbox, never, Scope.Scope> = Effect.ge
       // Asynchronous on purpose: the test BuildKit server answers from this process's event loop.
       Effect.async<CliResult>((resume) => {
         const started = Date.now()
-        execFile(process.execPath, [cliBin, ...args], { env, cwd: root, encoding: "utf8" }, (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === "number" ? error.code : null
-          resume(Effect.succeed({ stdout, stderr, code, elapsedMs: Date.now() - started }))
-        })
+        execFile(
+          process.execPath,
+          [cliBin, ...args],
+          { env, cwd: root, encoding: "utf8", timeout: runTimeoutMs },
+          (error, stdout, stderr) => {
+            const code = error === null ? 0 : typeof error.code === "number" ? error.code : null
+            resume(Effect.succeed({ stdout, stderr, code, elapsedMs: Date.now() - started }))
+          }
+        )
       })
   } satisfies Sandbox
 })
