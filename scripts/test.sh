@@ -7,8 +7,8 @@
 # through BUILDLENS_TEST_DOCKER_HOST and fail, never skip, when it is missing. HOME, DOCKER_CONFIG,
 # BUILDX_CONFIG and KUBECONFIG point into a throwaway folder, so no test can read or write the user's.
 #
-# BUILDLENS_TEST_BUILD=1|0|auto (default auto): run `npm run build` first, so packages/cli/bin/buildlens.mjs
-# exists; auto builds when some test mentions that file.
+# The CLI tests run the built bundle, so the script builds first (BUILDLENS_TEST_BUILD=0 skips it when
+# the bundle is known to be fresh).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,12 +18,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci
 fi
 
-build="${BUILDLENS_TEST_BUILD:-1}"
-if [ "$build" = auto ]; then
-  build=0
-  if grep -rqs --include='*.ts' 'bin/buildlens' packages/*/test; then build=1; fi
-fi
-if [ "$build" = 1 ]; then npm run build; fi
+if [ "${BUILDLENS_TEST_BUILD:-1}" != 0 ]; then npm run build; fi
+
+# Formatting and lint, including the dependency-direction rule core <- adapters <- cli (biome.json).
+node_modules/.bin/biome check .
 
 bash scripts/dockerd.sh ensure-installed
 

@@ -112,11 +112,12 @@ export const parseInvocation = (
   try {
     parsed = parse(argv)
   } catch (error) {
-    return Either.left(UsageError.make({ detail: (error as Error).message }))
+    return Either.left(UsageError.make({ detail: cobraFlagError(error as Error & { code?: string }) }))
   }
   const { values, positionals } = parsed
   const global: GlobalOptions = {
-    builder: values.builder ?? nonEmpty(env.BUILDX_BUILDER),
+    // An empty name means "not given", as for cobra's string flags in buildx.
+    builder: nonEmpty(values.builder) ?? nonEmpty(env.BUILDX_BUILDER),
     config: values.config,
     context: values.context,
     host: values.host,
@@ -126,11 +127,11 @@ export const parseInvocation = (
     return Either.left(UsageError.make({ detail: "conflicting options: cannot specify both --host and --context" }))
   }
   const [name, ...args] = positionals
-  if (values.help === true || name === undefined || name === "help") {
-    return Either.right({ global, command: { _tag: "Help", text: usage } })
-  }
   if (values.version === true || name === "version") {
     return Either.right({ global, command: { _tag: "Version" } })
+  }
+  if (values.help === true || name === undefined || name === "help") {
+    return Either.right({ global, command: { _tag: "Help", text: usage } })
   }
   const timeout = parseGoDuration(values.timeout ?? "20s")
   if (Either.isLeft(timeout)) {
@@ -168,6 +169,15 @@ export const parseInvocation = (
     default:
       return Either.left(UsageError.make({ detail: `unknown command "${name}" for "buildlens"` }))
   }
+}
+
+/** cobra's wording for a flag it does not know (node's parseArgs words it its own way). */
+const cobraFlagError = (error: Error & { readonly code?: string }): string => {
+  const flag = /'(-[^']*)'/.exec(error.message)?.[1]
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
+    return flag.startsWith("--") ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`
+  }
+  return error.message
 }
 
 const nonEmpty = (value: string | undefined): string | undefined =>

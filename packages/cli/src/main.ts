@@ -79,6 +79,8 @@ const main = Effect.suspend(() => {
 
 NodeRuntime.runMain(main, {
   disableErrorReporting: true,
+  // Logs go to stderr through our own logger only: stdout carries the table or JSON.
+  disablePrettyLogger: true,
   teardown: (exit, onExit) => {
     const result = exit as unknown as Exit.Exit<number>
     if (Exit.isSuccess(result)) {

@@ -688,4 +688,57 @@ describe("list workers after a running info", () => {
       }),
     timeout
   )
+
+  it.scopedLive(
+    "a second list workers outliving --timeout is a deadline error on the node and ls still exits 0",
+    () =>
+      Effect.gen(function* () {
+        const sandbox = yield* makeSandbox
+        const server = yield* makeScriptedBuildkit(`${sandbox.root}/buildkitd.sock`, (call) => ({
+          workers: [{ ID: "w0", OS: "linux", Architecture: "amd64" }],
+          ...(call % 2 === 1 ? { delayMs: 4_000 } : {})
+        }))
+        const endpoint = server.address
+        yield* sandbox.writeInstance({
+          Name: "rb",
+          Driver: "remote",
+          Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
+          Dynamic: false
+        })
+        // grpc-go fails the call with DeadlineExceeded; BuildKit and loadData wrap it.
+        const error = "listing workers: failed to list workers: DeadlineExceeded: context deadline exceeded"
+        const ls = yield* runUnchanged(sandbox, ["ls", "--timeout", "1s"])
+        expectResult(ls, {
+          stdout: lsTable([
+            header,
+            ["rb", "remote", "", "", ""],
+            [" \\_ rb0", ` \\_ ${endpoint}`, "error", "", "linux/arm64*"],
+            defaultRow
+          ]),
+          stderr: `\nFailed to get status for rb (rb0): ${error}\n${defaultTrailer(sandbox)}`,
+          code: 0
+        })
+        expect(ls.elapsedMs).toBeLessThan(3_500)
+        expectResult(yield* runUnchanged(sandbox, ["inspect", "--timeout", "1s", "rb"]), {
+          stdout: [
+            "Name:   rb",
+            "Driver: remote",
+            "",
+            "Nodes:",
+            "Name:     rb0",
+            `Endpoint: ${endpoint}`,
+            `Error:    ${error}`,
+            ""
+          ].join("\n"),
+          stderr: "",
+          code: 0
+        })
+        expect(yield* awaitNoConnections(server.connectionsOpen)).toBe(0)
+        expect({ opened: server.connectionsOpened(), listWorkers: server.listWorkersCalls() }).toEqual({
+          opened: 2,
+          listWorkers: 4
+        })
+      }),
+    timeout
+  )
 })

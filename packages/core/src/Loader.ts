@@ -41,6 +41,9 @@ export interface LoadOptions {
   readonly deadline?: number
 }
 
+/** Every driver buildx registers; a store instance may name any of them. */
+export const buildxDrivers: ReadonlyArray<string> = ["docker", "docker-container", "kubernetes", "remote"]
+
 /** The driver prefix of buildx container and pod names. */
 export const driverNamePrefix = "buildx_buildkit_"
 
@@ -106,7 +109,11 @@ const chooseFactory = (
     if (wanted !== "") {
       const factory = factories.find((f) => f.name === wanted)
       if (factory === undefined) {
-        return yield* DriverError.make({ driver: wanted, detail: `failed to find driver "${wanted}"` })
+        // TODO(docker-container and kubernetes drivers): buildx knows them; say so rather than "failed to find".
+        const detail = buildxDrivers.includes(wanted)
+          ? `the ${wanted} driver is not supported by buildlens yet`
+          : `failed to find driver "${wanted}"`
+        return yield* DriverError.make({ driver: wanted, detail })
       }
       if (!factory.allowsInstances) {
         return yield* DriverError.make({

@@ -310,3 +310,14 @@ describe("loadNodes", () => {
     })
   )
 })
+
+describe("factory lookup", () => {
+  it.effect("names a buildx driver buildlens lacks instead of calling it unknown", () =>
+    Effect.gen(function* () {
+      const tally = yield* makeTally
+      const group = storedGroup("b", "kubernetes", [{ name: "k0", endpoint: "kubernetes:///b?deployment=k0" }])
+      const loaded = yield* loadNodes(builderOf(group), { data: true }).pipe(Effect.provide(world(tally, {})))
+      expect(loaded.error?.message).toBe("the kubernetes driver is not supported by buildlens yet")
+    })
+  )
+})

@@ -78,7 +78,7 @@ const walk = async (root: string, relative: string, into: Record<string, string>
 /** Makes a sandbox for the current scope; the scope's end removes it. */
 export const makeSandbox: Effect.Effect<Sandbox, never, Scope.Scope> = Effect.gen(function* () {
   const root = yield* Effect.acquireRelease(
-    Effect.promise(() => mkdtemp(join(tmpdir(), "buildlens-e2e-"))),
+    Effect.promise(() => mkdtemp(join(tmpdir(), "buildlens-remote-e2e-"))),
     (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
   )
   yield* Effect.promise(async () => {

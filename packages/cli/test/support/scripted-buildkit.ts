@@ -1,8 +1,8 @@
 /**
- * A BuildKit Control server whose ListWorkers answer (and its delay) is scripted per call, for the one loadData
- * branches the shared test server cannot reach: the remote driver's Info (its own ListWorkers) succeeds,
- * then loadData's second ListWorkers fails or outlives the deadline. Listens on a unix socket path the test chooses; counts
- * connections so a test can check that the CLI closed them all.
+ * A BuildKit Control server whose ListWorkers answers (and their delays) are scripted per call, for
+ * the loadData branches the shared test server cannot reach: the remote driver's Info (its own
+ * ListWorkers) succeeds, then loadData's second ListWorkers fails or outlives the deadline. Listens
+ * on a unix socket path the test chooses and counts connections, so a test can check they all closed.
  */
 
 import * as net from "node:net"
