@@ -3,6 +3,7 @@
  * Like cobra's persistent flags, global flags are accepted before or after the command name.
  */
 import { parseArgs } from "node:util"
+import { goQuote } from "@buildlens/core"
 import { Either, Schema } from "effect"
 
 /** A command line buildlens cannot run; the message is what the user sees after `ERROR: `. */
@@ -72,33 +73,35 @@ const units: Readonly<Record<string, number>> = {
   h: 3_600_000
 }
 
-/** Go's `time.ParseDuration`, in milliseconds: `20s`, `1m30s`, `1.5h`, `-1s`, `0`. */
+/** Go's `time.ParseDuration`, in milliseconds: `20s`, `1m30s`, `1.5h`, `-1s`, `0`, with Go's error texts. */
 export const parseGoDuration = (text: string): Either.Either<number, UsageError> => {
-  const invalid = () => UsageError.make({ detail: `time: invalid duration ${JSON.stringify(text)}` })
-  const match = /^([-+]?)(.*)$/.exec(text)
-  const sign = match?.[1] === "-" ? -1 : 1
-  const rest = match?.[2] ?? ""
+  const fail = (why: string) => Either.left(UsageError.make({ detail: `time: ${why} ${goQuote(text)}` }))
+  const sign = text.startsWith("-") ? -1 : 1
+  const rest = /^[-+]/.test(text) ? text.slice(1) : text
   if (rest === "0") {
     return Either.right(0)
   }
   if (rest === "") {
-    return Either.left(invalid())
+    return fail("invalid duration")
   }
-  const part = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
   let total = 0
   let at = 0
   while (at < rest.length) {
-    part.lastIndex = at
-    const found = part.exec(rest)
-    if (found === null) {
-      return Either.left(
-        /^(\d+\.?\d*|\.\d+)$/.test(rest.slice(at))
-          ? UsageError.make({ detail: `time: missing unit in duration ${JSON.stringify(text)}` })
-          : invalid()
-      )
+    const number = /^(\d*)(\.\d*)?/.exec(rest.slice(at))?.[0] ?? ""
+    if (!/\d/.test(number)) {
+      return fail("invalid duration")
     }
-    total += Number(found[1]) * (units[found[2] ?? ""] ?? Number.NaN)
-    at = part.lastIndex
+    at += number.length
+    const unit = /^[^\d.]*/.exec(rest.slice(at))?.[0] ?? ""
+    at += unit.length
+    const scale = units[unit]
+    if (unit === "") {
+      return fail("missing unit in duration")
+    }
+    if (scale === undefined) {
+      return fail(`unknown unit ${goQuote(unit)} in duration`)
+    }
+    total += Number(number) * scale
   }
   return Either.right(sign * total)
 }
@@ -154,6 +157,10 @@ export const parseInvocation = (
         }
       })
     case "inspect":
+      if (values.bootstrap === true) {
+        // TODO(bootstrap): starting nodes writes (containers, pods); buildlens only reads for now.
+        return Either.left(UsageError.make({ detail: "--bootstrap is not supported: buildlens only reads builders" }))
+      }
       if (args.length > 1) {
         return Either.left(UsageError.make({ detail: `"buildlens inspect" accepts at most 1 argument` }))
       }
@@ -164,7 +171,13 @@ export const parseInvocation = (
       }
       return Either.right({
         global,
-        command: { _tag: "Inspect", name: args[0] ?? global.builder, format: values.format, timeoutMs: timeout.right }
+        // An argument, even an empty one, replaces --builder; empty means the current builder (buildx New).
+        command: {
+          _tag: "Inspect",
+          name: args.length > 0 ? nonEmpty(args[0]) : global.builder,
+          format: values.format,
+          timeoutMs: timeout.right
+        }
       })
     default:
       return Either.left(UsageError.make({ detail: `unknown command "${name}" for "buildlens"` }))
@@ -197,6 +210,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       format: { type: "string" },
       "no-trunc": { type: "boolean" },
       timeout: { type: "string" },
+      bootstrap: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" }
     }

@@ -14,7 +14,7 @@ import {
   resolveConfigDir
 } from "@buildlens/adapters/files"
 import { RemoteDriverFactory } from "@buildlens/adapters/remote"
-import { ContextStore, DriverFactories } from "@buildlens/core"
+import { ContextStore, DriverFactories, plannedDriverFactory } from "@buildlens/core"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from "effect"
 import { type Invocation, parseInvocation } from "./args.js"
@@ -24,10 +24,28 @@ const version = "0.1.0"
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** The driver factories buildlens knows, in buildx's registration order. */
-const driverFactories = Layer.effect(DriverFactories, Effect.all([DockerDriverFactory, RemoteDriverFactory])).pipe(
-  Layer.provide(BuildkitClientLive)
-)
+/**
+ * The driver factories: buildx's four, two of them still planned. Their priorities (buildx
+ * `Factory.Priority`) decide the driver of a context builder, so all four take part.
+ */
+const driverFactories = Layer.effect(
+  DriverFactories,
+  Effect.all([
+    DockerDriverFactory,
+    // TODO(docker-container driver): container inspect for Info, `buildctl dial-stdio` through docker exec.
+    Effect.succeed(plannedDriverFactory("docker-container", { withDockerApi: 30, withoutDockerApi: 70 })),
+    // TODO(kubernetes driver): deployments and pods through @kubernetes/client-node.
+    Effect.succeed(plannedDriverFactory("kubernetes", { withDockerApi: 40, withoutDockerApi: 80 })),
+    RemoteDriverFactory
+  ])
+).pipe(Layer.provide(BuildkitClientLive))
+
+/** buildx's log lines on stderr: `WARNING: …`, `DEBUG: …` (logrus with buildx's formatter). */
+const stderrLogger = Logger.make(({ logLevel, message }) => {
+  const label = logLevel._tag === "Warning" ? "WARNING" : logLevel.label
+  const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+  process.stderr.write(`${label}: ${text}\n`)
+})
 
 /** Runs one invocation and returns the process exit code; every failure is printed as buildx does. */
 export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
@@ -68,7 +86,7 @@ export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
       Effect.catchAll((error) => Effect.as(writeErr(`ERROR: ${error.message}\n`), 1)),
       Logger.withMinimumLogLevel(debug ? LogLevel.Debug : LogLevel.Warning)
     )
-  }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))))
+  }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)))
 
 const main = Effect.suspend(() => {
   const parsed = parseInvocation(process.argv.slice(2), process.env)

@@ -20,6 +20,12 @@ describe("parseGoDuration", () => {
   it("words bad durations as go does", () => {
     expect(Either.flip(parseGoDuration("1")).pipe(Either.getOrThrow).message).toBe('time: missing unit in duration "1"')
     expect(Either.flip(parseGoDuration("soon")).pipe(Either.getOrThrow).message).toBe('time: invalid duration "soon"')
+    expect(Either.flip(parseGoDuration("10x")).pipe(Either.getOrThrow).message).toBe(
+      'time: unknown unit "x" in duration "10x"'
+    )
+    expect(Either.flip(parseGoDuration("1e3s")).pipe(Either.getOrThrow).message).toBe(
+      'time: unknown unit "e" in duration "1e3s"'
+    )
   })
 })
 
@@ -65,6 +71,7 @@ describe("parseInvocation", () => {
     )
     expect(failure(["ls", "extra"])).toBe('"buildlens ls" accepts no arguments')
     expect(failure(["frob"])).toBe('unknown command "frob" for "buildlens"')
+    expect(failure(["inspect", "--bootstrap"])).toBe("--bootstrap is not supported: buildlens only reads builders")
   })
 
   it("answers --version and --help without a command", () => {

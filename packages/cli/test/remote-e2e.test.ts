@@ -1,6 +1,6 @@
 /**
  * End to end through the built CLI: a remote builder stored by hand in buildx's format, the real
- * grpc-js client against the BuildKit test server, every loadData branch (SPEC §3.4) as the exact
+ * grpc-js client against a BuildKit test server, every loadData branch (SPEC §3.4) as the exact
  * bytes of `ls`, `inspect` and `ls --format json` (§5.1–5.4). Each run must write nothing and leave
  * no connection open. The default context aims at a DOCKER_HOST socket that does not exist, so the
  * `default` builder always fails its ping and is listed last.
@@ -14,35 +14,12 @@ import {
   type BuildkitTestServerOptions,
   type BuildkitTestServerStats
 } from "../../adapters/test/support/buildkit-server.js"
-import { type CliResult, lsTable, makeSandbox, type Sandbox, type StoreNodeJson } from "./support/sandbox.js"
+import { arm64, type Expected, inspectOut, jsonOut, lsOut, nodeRow, rb, storeNode } from "./support/remote-output.js"
+import { type CliResult, makeSandbox, type Sandbox } from "./support/sandbox.js"
 import { makeScriptedBuildkit } from "./support/scripted-buildkit.js"
 
 // Each test runs the CLI (a node start-up each) several times.
 const timeout = 30_000
-
-const header = ["NAME/NODE", "DRIVER/ENDPOINT", "STATUS", "BUILDKIT", "PLATFORMS"]
-const zeroTime = "0001-01-01T00:00:00Z"
-
-const storeNode = (name: string, endpoint: string, fields: Partial<StoreNodeJson> = {}): StoreNodeJson => ({
-  Name: name,
-  Endpoint: endpoint,
-  Platforms: null,
-  DriverOpts: null,
-  Flags: null,
-  Files: null,
-  ...fields
-})
-
-/** What moby's client says when DOCKER_HOST's socket is missing (vendor/github.com/moby/moby/client/request.go). */
-const dockerUnreachable = (sandbox: Sandbox): string =>
-  `failed to connect to the docker API at ${sandbox.dockerHost}; check if the path is correct and if the daemon is ` +
-  `running: dial unix ${sandbox.root}/no-docker.sock: connect: no such file or directory`
-
-const defaultRow = ["default*", "", "error", "", ""]
-const defaultTrailer = (sandbox: Sandbox): string => `Cannot load builder default: ${dockerUnreachable(sandbox)}\n`
-const defaultJson = (sandbox: Sandbox): string =>
-  `{"Current":true,"Driver":"","Dynamic":false,"Err":${JSON.stringify(dockerUnreachable(sandbox))},` +
-  `"LastActivity":"${zeroTime}","Name":"default","Nodes":[{"Endpoint":"","Name":""}]}\n`
 
 /** A sandbox with a test server linked at `<root>/buildkitd.sock`. */
 const setup = (options: BuildkitTestServerOptions) =>
@@ -62,7 +39,7 @@ const runUnchanged = (sandbox: Sandbox, args: ReadonlyArray<string>): Effect.Eff
     return result
   })
 
-const expectResult = (result: CliResult, expected: Omit<CliResult, "elapsedMs">): void => {
+const expectResult = (result: CliResult, expected: Expected): void => {
   // Soft, so a wrong output still lets the connection and call checks that follow report.
   expect.soft({ stdout: result.stdout, stderr: result.stderr, code: result.code }).toEqual(expected)
 }
@@ -81,6 +58,14 @@ const callCounts = (stats: BuildkitTestServerStats) => ({
   connectionsOpen: stats.connectionsOpen,
   calls: stats.calls
 })
+
+/** Polls until the scripted server has no open connection (up to 3s) and returns how many are left. */
+const awaitNoConnections = (open: () => number) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 3_000
+    while (open() > 0 && Date.now() < deadline) yield* Effect.sleep("20 millis")
+    return open()
+  })
 
 describe("several workers", () => {
   const options: BuildkitTestServerOptions = {
@@ -129,37 +114,21 @@ describe("several workers", () => {
       }
     ]
   }
-  const instance = (endpoint: string) => ({
-    Name: "rb",
-    Driver: "remote",
-    Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
-    Dynamic: false
-  })
+  const oneRun = { connectionsOpened: 1, connectionsOpen: 0, calls: { ListWorkers: 2, Info: 1 } }
 
   it.scopedLive(
     "ls shows the daemon version and stored platforms first, truncated in major order",
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup(options)
-        yield* sandbox.writeInstance(instance(endpoint))
-        const result = yield* runUnchanged(sandbox, ["ls"])
-        expectResult(result, {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            [" \\_ rb0", ` \\_ ${endpoint}`, "running", "v0.99.1", "linux/amd64, linux/arm64*, linux/riscv64"],
-            defaultRow
-          ]),
-          stderr: `\n${defaultTrailer(sandbox)}`,
-          code: 0
-        })
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls"]),
+          lsOut(sandbox, [nodeRow("rb0", endpoint, "running", "v0.99.1", "linux/amd64, linux/arm64*, linux/riscv64")])
+        )
         // One client per driver handle: remote Info's ListWorkers, loadData's ListWorkers, then Info.
         const stats = yield* closedStats(server)
-        expect(callCounts(stats)).toEqual({
-          connectionsOpened: 1,
-          connectionsOpen: 0,
-          calls: { ListWorkers: 2, Info: 1 }
-        })
+        expect(callCounts(stats)).toEqual(oneRun)
         // A unix endpoint has no URL host, so gRPC falls back to `localhost` (driver/remote/driver.go).
         expect(stats.authorities).toEqual(["localhost", "localhost", "localhost"])
       }),
@@ -171,14 +140,10 @@ describe("several workers", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup(options)
-        yield* sandbox.writeInstance(instance(endpoint))
-        const result = yield* runUnchanged(sandbox, ["inspect", "rb"])
-        expectResult(result, {
-          stdout: [
-            "Name:   rb",
-            "Driver: remote",
-            "",
-            "Nodes:",
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
+        expectResult(
+          yield* runUnchanged(sandbox, ["inspect", "rb"]),
+          inspectOut([
             "Name:             rb0",
             `Endpoint:         ${endpoint}`,
             "Status:           running",
@@ -206,17 +171,10 @@ describe("several workers", () => {
             "GC Policy rule#1:",
             " All:            true",
             " Keep Duration:  1.5s",
-            " Reserved Space: 512B",
-            ""
-          ].join("\n"),
-          stderr: "",
-          code: 0
-        })
-        expect(callCounts(yield* closedStats(server))).toEqual({
-          connectionsOpened: 1,
-          connectionsOpen: 0,
-          calls: { ListWorkers: 2, Info: 1 }
-        })
+            " Reserved Space: 512B"
+          ])
+        )
+        expect(callCounts(yield* closedStats(server))).toEqual(oneRun)
       }),
     timeout
   )
@@ -226,23 +184,21 @@ describe("several workers", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup(options)
-        yield* sandbox.writeInstance(instance(endpoint))
-        const result = yield* runUnchanged(sandbox, ["ls", "--format", "json"])
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         const gc =
           `[{"all":false,"filter":["type==source.local","type==exec.cachemount"],"keepDuration":172800000000000,` +
           `"maxUsedSpace":100000000000,"minFreeSpace":1610612736,"reservedSpace":10737418240},` +
           `{"all":true,"filter":null,"keepDuration":1500000000,"maxUsedSpace":0,"minFreeSpace":0,"reservedSpace":512}]`
         const labels = `{"org.mobyproject.buildkit.worker.executor":"oci","org.mobyproject.buildkit.worker.hostname":"bk0"}`
-        expectResult(result, {
-          stdout:
-            `{"Current":false,"Driver":"remote","Dynamic":false,"LastActivity":"${zeroTime}","Name":"rb","Nodes":[` +
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls", "--format", "json"]),
+          jsonOut(sandbox, [
             `{"Endpoint":"${endpoint}","GCPolicy":${gc},"IDs":["Beta","alpha","zeta"],"Labels":${labels},` +
-            `"Name":"rb0","Platforms":["linux/arm64","linux/amd64","linux/riscv64"],"Status":"running",` +
-            `"Version":"v0.99.1"}]}\n${defaultJson(sandbox)}`,
-          stderr: "",
-          code: 0
-        })
-        expect((yield* closedStats(server)).connectionsOpen).toBe(0)
+              `"Name":"rb0","Platforms":["linux/arm64","linux/amd64","linux/riscv64"],"Status":"running",` +
+              `"Version":"v0.99.1"}`
+          ])
+        )
+        expect(callCounts(yield* closedStats(server))).toEqual(oneRun)
       }),
     timeout
   )
@@ -250,42 +206,19 @@ describe("several workers", () => {
 
 describe("buildkit info rpc", () => {
   const oneWorker = { ID: "w0", platforms: [{ OS: "linux", Architecture: "amd64" }] }
-  const instance = (endpoint: string) => ({
-    Name: "rb",
-    Driver: "remote",
-    Nodes: [storeNode("rb0", endpoint)],
-    Dynamic: false
-  })
-  const lsWithBuildkit = (sandbox: Sandbox, endpoint: string, buildkit: string) => ({
-    stdout: lsTable([
-      header,
-      ["rb", "remote", "", "", ""],
-      [" \\_ rb0", ` \\_ ${endpoint}`, "running", buildkit, "linux/amd64"],
-      defaultRow
-    ]),
-    stderr: `\n${defaultTrailer(sandbox)}`,
-    code: 0
-  })
   const inspectWithoutVersion = (endpoint: string) =>
-    [
-      "Name:   rb",
-      "Driver: remote",
-      "",
-      "Nodes:",
-      "Name:      rb0",
-      `Endpoint:  ${endpoint}`,
-      "Status:    running",
-      "Platforms: linux/amd64",
-      ""
-    ].join("\n")
+    inspectOut(["Name:      rb0", `Endpoint:  ${endpoint}`, "Status:    running", "Platforms: linux/amd64"])
 
   it.scopedLive(
     "an implemented info rpc gives the buildkit column its version",
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers: [oneWorker], info: { version: "v0.12.5" } })
-        yield* sandbox.writeInstance(instance(endpoint))
-        expectResult(yield* runUnchanged(sandbox, ["ls"]), lsWithBuildkit(sandbox, endpoint, "v0.12.5"))
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint)]))
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls"]),
+          lsOut(sandbox, [nodeRow("rb0", endpoint, "running", "v0.12.5", "linux/amd64")])
+        )
         expect((yield* closedStats(server)).calls).toEqual({ ListWorkers: 2, Info: 1 })
       }),
     timeout
@@ -296,14 +229,13 @@ describe("buildkit info rpc", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers: [oneWorker], info: "unimplemented" })
-        yield* sandbox.writeInstance(instance(endpoint))
-        expectResult(yield* runUnchanged(sandbox, ["ls"]), lsWithBuildkit(sandbox, endpoint, ""))
-        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), {
-          stdout: inspectWithoutVersion(endpoint),
-          stderr: "",
-          code: 0
-        })
-        // Unregistered methods never reach the handler, so only ListWorkers is counted (2 per run).
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint)]))
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls"]),
+          lsOut(sandbox, [nodeRow("rb0", endpoint, "running", "", "linux/amd64")])
+        )
+        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), inspectWithoutVersion(endpoint))
+        // Unregistered methods never reach a handler, so only ListWorkers is counted (2 per run).
         expect(callCounts(yield* closedStats(server))).toEqual({
           connectionsOpened: 2,
           connectionsOpen: 0,
@@ -321,21 +253,18 @@ describe("buildkit info rpc", () => {
           workers: [oneWorker],
           info: { code: grpc.status.INTERNAL, details: "info exploded" }
         })
-        yield* sandbox.writeInstance(instance(endpoint))
-        expectResult(yield* runUnchanged(sandbox, ["ls"]), lsWithBuildkit(sandbox, endpoint, ""))
-        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), {
-          stdout: inspectWithoutVersion(endpoint),
-          stderr: "",
-          code: 0
-        })
-        expectResult(yield* runUnchanged(sandbox, ["ls", "--format", "json"]), {
-          stdout:
-            `{"Current":false,"Driver":"remote","Dynamic":false,"LastActivity":"${zeroTime}","Name":"rb","Nodes":[` +
-            `{"Endpoint":"${endpoint}","IDs":["w0"],"Name":"rb0","Platforms":["linux/amd64"],"Status":"running"}]}\n` +
-            defaultJson(sandbox),
-          stderr: "",
-          code: 0
-        })
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint)]))
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls"]),
+          lsOut(sandbox, [nodeRow("rb0", endpoint, "running", "", "linux/amd64")])
+        )
+        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), inspectWithoutVersion(endpoint))
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls", "--format", "json"]),
+          jsonOut(sandbox, [
+            `{"Endpoint":"${endpoint}","IDs":["w0"],"Name":"rb0","Platforms":["linux/amd64"],"Status":"running"}`
+          ])
+        )
         expect(callCounts(yield* closedStats(server))).toEqual({
           connectionsOpened: 3,
           connectionsOpen: 0,
@@ -346,49 +275,14 @@ describe("buildkit info rpc", () => {
   )
 })
 
-describe("unreachable daemon", () => {
-  const instance = (endpoint: string) => ({
-    Name: "rb",
-    Driver: "remote",
-    Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
-    Dynamic: false
-  })
-  const inactive = (sandbox: Sandbox, endpoint: string) => ({
-    ls: {
-      stdout: lsTable([
-        header,
-        ["rb", "remote", "", "", ""],
-        [" \\_ rb0", ` \\_ ${endpoint}`, "inactive", "", "linux/arm64*"],
-        defaultRow
-      ]),
-      stderr: `\n${defaultTrailer(sandbox)}`,
-      code: 0
-    },
-    inspect: {
-      stdout: [
-        "Name:   rb",
-        "Driver: remote",
-        "",
-        "Nodes:",
-        "Name:      rb0",
-        `Endpoint:  ${endpoint}`,
-        "Status:    inactive",
-        "Platforms: linux/arm64*",
-        ""
-      ].join("\n"),
-      stderr: "",
-      code: 0
-    },
-    json: {
-      stdout:
-        `{"Current":false,"Driver":"remote","Dynamic":false,"LastActivity":"${zeroTime}","Name":"rb","Nodes":[` +
-        `{"Endpoint":"${endpoint}","Name":"rb0","Platforms":["linux/arm64"],"Status":"inactive"}]}\n` +
-        defaultJson(sandbox),
-      stderr: "",
-      code: 0
-    }
-  })
+/** ls, inspect and json of `rb` whose only node `rb0` (stored linux/arm64) is inactive. */
+const inactiveOut = (sandbox: Sandbox, endpoint: string) => ({
+  ls: lsOut(sandbox, [nodeRow("rb0", endpoint, "inactive", "", "linux/arm64*")]),
+  inspect: inspectOut(["Name:      rb0", `Endpoint:  ${endpoint}`, "Status:    inactive", "Platforms: linux/arm64*"]),
+  json: jsonOut(sandbox, [`{"Endpoint":"${endpoint}","Name":"rb0","Platforms":["linux/arm64"],"Status":"inactive"}`])
+})
 
+describe("unreachable daemon", () => {
   it.scopedLive(
     "a failing list workers makes remote info report inactive without an error",
     () =>
@@ -397,8 +291,8 @@ describe("unreachable daemon", () => {
           workers: [{ ID: "w0", platforms: [{ OS: "linux", Architecture: "amd64" }] }],
           listWorkersError: { code: grpc.status.INTERNAL, details: "workers exploded" }
         })
-        yield* sandbox.writeInstance(instance(endpoint))
-        const expected = inactive(sandbox, endpoint)
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
+        const expected = inactiveOut(sandbox, endpoint)
         expectResult(yield* runUnchanged(sandbox, ["ls"]), expected.ls)
         expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), expected.inspect)
         expectResult(yield* runUnchanged(sandbox, ["ls", "--format", "json"]), expected.json)
@@ -418,8 +312,8 @@ describe("unreachable daemon", () => {
       Effect.gen(function* () {
         const { sandbox, server } = yield* setup({ workers: [{ ID: "w0" }] })
         const endpoint = `unix://${sandbox.root}/missing.sock`
-        yield* sandbox.writeInstance(instance(endpoint))
-        const expected = inactive(sandbox, endpoint)
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
+        const expected = inactiveOut(sandbox, endpoint)
         expectResult(yield* runUnchanged(sandbox, ["ls"]), expected.ls)
         expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), expected.inspect)
         expectResult(yield* runUnchanged(sandbox, ["ls", "--format", "json"]), expected.json)
@@ -434,12 +328,6 @@ describe("unreachable daemon", () => {
 })
 
 describe("timeout", () => {
-  const instance = (endpoint: string) => ({
-    Name: "rb",
-    Driver: "remote",
-    Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
-    Dynamic: false
-  })
   const workers = [{ ID: "w0", platforms: [{ OS: "linux", Architecture: "amd64" }] }]
 
   // buildx hands the deadline to remote Info, whose ListWorkers then fails and is swallowed (driver/remote/driver.go).
@@ -448,18 +336,9 @@ describe("timeout", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers, delays: { listWorkers: "4 seconds" } })
-        yield* sandbox.writeInstance(instance(endpoint))
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         const result = yield* runUnchanged(sandbox, ["ls", "--timeout", "1s"])
-        expectResult(result, {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            [" \\_ rb0", ` \\_ ${endpoint}`, "inactive", "", "linux/arm64*"],
-            defaultRow
-          ]),
-          stderr: `\n${defaultTrailer(sandbox)}`,
-          code: 0
-        })
+        expectResult(result, inactiveOut(sandbox, endpoint).ls)
         // The deadline, not the server's answer, ended the run.
         expect(result.elapsedMs).toBeLessThan(3_500)
         expect((yield* closedStats(server)).calls).toEqual({ ListWorkers: 1, Info: 0 })
@@ -473,18 +352,9 @@ describe("timeout", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers, delays: { info: "4 seconds" } })
-        yield* sandbox.writeInstance(instance(endpoint))
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         const result = yield* runUnchanged(sandbox, ["ls", "--timeout", "1s"])
-        expectResult(result, {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            [" \\_ rb0", ` \\_ ${endpoint}`, "running", "", "linux/amd64, linux/arm64*"],
-            defaultRow
-          ]),
-          stderr: `\n${defaultTrailer(sandbox)}`,
-          code: 0
-        })
+        expectResult(result, lsOut(sandbox, [nodeRow("rb0", endpoint, "running", "", "linux/amd64, linux/arm64*")]))
         expect(result.elapsedMs).toBeLessThan(3_500)
         expect((yield* closedStats(server)).calls).toEqual({ ListWorkers: 2, Info: 1 })
       }),
@@ -496,23 +366,9 @@ describe("timeout", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers, delays: { listWorkers: "4 seconds" } })
-        yield* sandbox.writeInstance(instance(endpoint))
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         const result = yield* runUnchanged(sandbox, ["inspect", "--timeout", "1s", "rb"])
-        expectResult(result, {
-          stdout: [
-            "Name:   rb",
-            "Driver: remote",
-            "",
-            "Nodes:",
-            "Name:      rb0",
-            `Endpoint:  ${endpoint}`,
-            "Status:    inactive",
-            "Platforms: linux/arm64*",
-            ""
-          ].join("\n"),
-          stderr: "",
-          code: 0
-        })
+        expectResult(result, inactiveOut(sandbox, endpoint).inspect)
         expect(result.elapsedMs).toBeLessThan(3_500)
         expect((yield* closedStats(server)).connectionsOpen).toBe(0)
       }),
@@ -526,90 +382,76 @@ describe("invalid driver options", () => {
     () =>
       Effect.gen(function* () {
         const { sandbox, server, endpoint } = yield* setup({ workers: [{ ID: "w0" }] })
-        yield* sandbox.writeInstance({
-          Name: "rb",
-          Driver: "remote",
-          Nodes: [
-            storeNode("rb0", endpoint, { DriverOpts: { foo: "bar" } }),
-            // Go iterates the map in random order; buildlens reports the first key in sorted order.
-            storeNode("rb1", endpoint, { DriverOpts: { zzz: "1", cacert: "certs/ca.pem" } }),
-            storeNode("rb2", endpoint, { DriverOpts: { cert: "/certs/cert.pem" } }),
-            storeNode("rb3", endpoint, {
-              DriverOpts: { "default-load": "maybe" },
-              Platforms: [{ architecture: "amd64", os: "linux" }]
-            })
-          ],
-          Dynamic: false
-        })
-        const errors = [
-          "invalid driver option foo for remote driver",
-          "non-absolute path 'certs/ca.pem' provided for cacert",
-          "tls enabled, but missing keys cacert, key",
-          'strconv.ParseBool: parsing "maybe": invalid syntax'
+        // Driver options as stored, as inspect quotes them, as JSON encodes them; and the factory's error.
+        const nodes = [
+          {
+            opts: { foo: "bar" },
+            shown: 'foo="bar"',
+            json: '{"foo":"bar"}',
+            error: "invalid driver option foo for remote driver"
+          },
+          // Go iterates the map in random order; buildlens reports the first key in sorted order.
+          {
+            opts: { zzz: "1", cacert: "certs/ca.pem" },
+            shown: 'cacert="certs/ca.pem" zzz="1"',
+            json: '{"cacert":"certs/ca.pem","zzz":"1"}',
+            error: "non-absolute path 'certs/ca.pem' provided for cacert"
+          },
+          {
+            opts: { cert: "/certs/cert.pem" },
+            shown: 'cert="/certs/cert.pem"',
+            json: '{"cert":"/certs/cert.pem"}',
+            error: "tls enabled, but missing keys cacert, key"
+          },
+          {
+            opts: { "default-load": "maybe" },
+            shown: 'default-load="maybe"',
+            json: '{"default-load":"maybe"}',
+            error: 'strconv.ParseBool: parsing "maybe": invalid syntax'
+          }
         ]
-        const nodeRow = (i: number, platforms = "") => [` \\_ rb${i}`, ` \\_ ${endpoint}`, "error", "", platforms]
-        expectResult(yield* runUnchanged(sandbox, ["ls"]), {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            nodeRow(0),
-            nodeRow(1),
-            nodeRow(2),
-            nodeRow(3, "linux/amd64*"),
-            defaultRow
-          ]),
-          stderr:
-            "\n" +
-            errors.map((e, i) => `Failed to get status for rb (rb${i}): ${e}\n`).join("") +
-            defaultTrailer(sandbox),
-          code: 0
-        })
-        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), {
-          stdout: [
-            "Name:   rb",
-            "Driver: remote",
-            "",
-            "Nodes:",
-            "Name:           rb0",
-            `Endpoint:       ${endpoint}`,
-            'Driver Options: foo="bar"',
-            `Error:          ${errors[0]}`,
-            "",
-            "Name:           rb1",
-            `Endpoint:       ${endpoint}`,
-            'Driver Options: cacert="certs/ca.pem" zzz="1"',
-            `Error:          ${errors[1]}`,
-            "",
-            "Name:           rb2",
-            `Endpoint:       ${endpoint}`,
-            'Driver Options: cert="/certs/cert.pem"',
-            `Error:          ${errors[2]}`,
-            "",
-            "Name:           rb3",
-            `Endpoint:       ${endpoint}`,
-            'Driver Options: default-load="maybe"',
-            `Error:          ${errors[3]}`,
-            ""
-          ].join("\n"),
-          stderr: "",
-          code: 0
-        })
-        const nodeJson = (i: number, opts: string, extra = "") =>
-          `{"DriverOpts":${opts},"Endpoint":"${endpoint}","Err":${JSON.stringify(errors[i])},"Name":"rb${i}",` +
-          `${extra}"Status":"error"}`
-        expectResult(yield* runUnchanged(sandbox, ["ls", "--format", "json"]), {
-          stdout:
-            `{"Current":false,"Driver":"remote","Dynamic":false,"LastActivity":"${zeroTime}","Name":"rb","Nodes":[` +
-            [
-              nodeJson(0, `{"foo":"bar"}`),
-              nodeJson(1, `{"cacert":"certs/ca.pem","zzz":"1"}`),
-              nodeJson(2, `{"cert":"/certs/cert.pem"}`),
-              nodeJson(3, `{"default-load":"maybe"}`, `"Platforms":["linux/amd64"],`)
-            ].join(",") +
-            `]}\n${defaultJson(sandbox)}`,
-          stderr: "",
-          code: 0
-        })
+        // Only the last node has stored platforms: an error row still shows them.
+        const last = nodes.length - 1
+        yield* sandbox.writeInstance(
+          rb(
+            nodes.map((n, i) =>
+              storeNode(`rb${i}`, endpoint, {
+                DriverOpts: n.opts,
+                Platforms: i === last ? [{ architecture: "amd64", os: "linux" }] : null
+              })
+            )
+          )
+        )
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls"]),
+          lsOut(
+            sandbox,
+            nodes.map((_, i) => nodeRow(`rb${i}`, endpoint, "error", "", i === last ? "linux/amd64*" : "")),
+            nodes.map((n, i) => [`rb${i}`, n.error] as const)
+          )
+        )
+        expectResult(
+          yield* runUnchanged(sandbox, ["inspect", "rb"]),
+          inspectOut(
+            ...nodes.map((n, i) => [
+              `Name:           rb${i}`,
+              `Endpoint:       ${endpoint}`,
+              `Driver Options: ${n.shown}`,
+              `Error:          ${n.error}`
+            ])
+          )
+        )
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls", "--format", "json"]),
+          jsonOut(
+            sandbox,
+            nodes.map(
+              (n, i) =>
+                `{"DriverOpts":${n.json},"Endpoint":"${endpoint}","Err":${JSON.stringify(n.error)},"Name":"rb${i}",` +
+                `${i === last ? `"Platforms":["linux/amd64"],` : ""}"Status":"error"}`
+            )
+          )
+        )
         expect(callCounts(yield* closedStats(server))).toEqual({
           connectionsOpened: 0,
           connectionsOpen: 0,
@@ -619,16 +461,13 @@ describe("invalid driver options", () => {
     timeout
   )
 })
-
-/** Polls until the scripted server has no open connection (up to 3s) and returns how many are left. */
-const awaitNoConnections = (open: () => number) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 3_000
-    while (open() > 0 && Date.now() < deadline) yield* Effect.sleep("20 millis")
-    return open()
+describe("list workers after a running info", () => {
+  const worker = { ID: "w0", OS: "linux", Architecture: "amd64" }
+  const errorOut = (sandbox: Sandbox, endpoint: string, error: string) => ({
+    ls: lsOut(sandbox, [nodeRow("rb0", endpoint, "error", "", "linux/arm64*")], [["rb0", error]]),
+    inspect: inspectOut(["Name:     rb0", `Endpoint: ${endpoint}`, `Error:    ${error}`])
   })
 
-describe("list workers after a running info", () => {
   it.scopedLive(
     "a failing second list workers is the node's error, wrapped as listing workers",
     () =>
@@ -636,50 +475,20 @@ describe("list workers after a running info", () => {
         const sandbox = yield* makeSandbox
         // Remote Info's own ListWorkers (even calls) succeeds, loadData's (odd calls) fails.
         const server = yield* makeScriptedBuildkit(`${sandbox.root}/buildkitd.sock`, (call) =>
-          call % 2 === 0
-            ? { workers: [{ ID: "w0", OS: "linux", Architecture: "amd64" }] }
-            : { code: grpc.status.INTERNAL, details: "second call exploded" }
+          call % 2 === 0 ? { workers: [worker] } : { code: grpc.status.INTERNAL, details: "second call exploded" }
         )
         const endpoint = server.address
-        yield* sandbox.writeInstance({
-          Name: "rb",
-          Driver: "remote",
-          Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
-          Dynamic: false
-        })
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         const error = "listing workers: failed to list workers: Internal: second call exploded"
-        expectResult(yield* runUnchanged(sandbox, ["ls"]), {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            [" \\_ rb0", ` \\_ ${endpoint}`, "error", "", "linux/arm64*"],
-            defaultRow
-          ]),
-          stderr: `\nFailed to get status for rb (rb0): ${error}\n${defaultTrailer(sandbox)}`,
-          code: 0
-        })
-        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), {
-          stdout: [
-            "Name:   rb",
-            "Driver: remote",
-            "",
-            "Nodes:",
-            "Name:     rb0",
-            `Endpoint: ${endpoint}`,
-            `Error:    ${error}`,
-            ""
-          ].join("\n"),
-          stderr: "",
-          code: 0
-        })
-        expectResult(yield* runUnchanged(sandbox, ["ls", "--format", "json"]), {
-          stdout:
-            `{"Current":false,"Driver":"remote","Dynamic":false,"LastActivity":"${zeroTime}","Name":"rb","Nodes":[` +
-            `{"Endpoint":"${endpoint}","Err":"${error}","Name":"rb0","Platforms":["linux/arm64"],"Status":"error"}]}\n` +
-            defaultJson(sandbox),
-          stderr: "",
-          code: 0
-        })
+        const expected = errorOut(sandbox, endpoint, error)
+        expectResult(yield* runUnchanged(sandbox, ["ls"]), expected.ls)
+        expectResult(yield* runUnchanged(sandbox, ["inspect", "rb"]), expected.inspect)
+        expectResult(
+          yield* runUnchanged(sandbox, ["ls", "--format", "json"]),
+          jsonOut(sandbox, [
+            `{"Endpoint":"${endpoint}","Err":"${error}","Name":"rb0","Platforms":["linux/arm64"],"Status":"error"}`
+          ])
+        )
         expect(yield* awaitNoConnections(server.connectionsOpen)).toBe(0)
         expect({ opened: server.connectionsOpened(), listWorkers: server.listWorkersCalls() }).toEqual({
           opened: 3,
@@ -695,44 +504,21 @@ describe("list workers after a running info", () => {
       Effect.gen(function* () {
         const sandbox = yield* makeSandbox
         const server = yield* makeScriptedBuildkit(`${sandbox.root}/buildkitd.sock`, (call) => ({
-          workers: [{ ID: "w0", OS: "linux", Architecture: "amd64" }],
+          workers: [worker],
           ...(call % 2 === 1 ? { delayMs: 4_000 } : {})
         }))
         const endpoint = server.address
-        yield* sandbox.writeInstance({
-          Name: "rb",
-          Driver: "remote",
-          Nodes: [storeNode("rb0", endpoint, { Platforms: [{ architecture: "arm64", os: "linux" }] })],
-          Dynamic: false
-        })
+        yield* sandbox.writeInstance(rb([storeNode("rb0", endpoint, { Platforms: arm64 })]))
         // grpc-go fails the call with DeadlineExceeded; BuildKit and loadData wrap it.
-        const error = "listing workers: failed to list workers: DeadlineExceeded: context deadline exceeded"
+        const expected = errorOut(
+          sandbox,
+          endpoint,
+          "listing workers: failed to list workers: DeadlineExceeded: context deadline exceeded"
+        )
         const ls = yield* runUnchanged(sandbox, ["ls", "--timeout", "1s"])
-        expectResult(ls, {
-          stdout: lsTable([
-            header,
-            ["rb", "remote", "", "", ""],
-            [" \\_ rb0", ` \\_ ${endpoint}`, "error", "", "linux/arm64*"],
-            defaultRow
-          ]),
-          stderr: `\nFailed to get status for rb (rb0): ${error}\n${defaultTrailer(sandbox)}`,
-          code: 0
-        })
+        expectResult(ls, expected.ls)
         expect(ls.elapsedMs).toBeLessThan(3_500)
-        expectResult(yield* runUnchanged(sandbox, ["inspect", "--timeout", "1s", "rb"]), {
-          stdout: [
-            "Name:   rb",
-            "Driver: remote",
-            "",
-            "Nodes:",
-            "Name:     rb0",
-            `Endpoint: ${endpoint}`,
-            `Error:    ${error}`,
-            ""
-          ].join("\n"),
-          stderr: "",
-          code: 0
-        })
+        expectResult(yield* runUnchanged(sandbox, ["inspect", "--timeout", "1s", "rb"]), expected.inspect)
         expect(yield* awaitNoConnections(server.connectionsOpen)).toBe(0)
         expect({ opened: server.connectionsOpened(), listWorkers: server.listWorkersCalls() }).toEqual({
           opened: 2,

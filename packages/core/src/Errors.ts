@@ -3,10 +3,9 @@
  * from the fields and reproduce the text buildx prints, because `ls` and `inspect` show them.
  */
 import { Schema } from "effect"
-import { goQuote } from "./GoQuote.js"
+import { goQuote } from "./GoText.js"
 
 /** Go's `%q` for the strings buildx quotes in messages (builder names); see GoQuote.ts. */
-export { goQuote }
 
 /** A builder name that the store refuses (`store.ValidateName`). */
 export class InvalidBuilderName extends Schema.TaggedError<InvalidBuilderName>()("InvalidBuilderName", {
@@ -140,16 +139,24 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
 /** Everything a single node's load can fail with. */
 export type LoadFailure = DockerApiError | BuildkitError | DriverError | ContextStoreError | DeadlineExceeded
 
+const isLoadFailure = (u: unknown): u is LoadFailure =>
+  u instanceof DockerApiError ||
+  u instanceof BuildkitError ||
+  u instanceof DriverError ||
+  u instanceof ContextStoreError ||
+  u instanceof DeadlineExceeded
+
 /** A step of loadData that failed, kept with the underlying failure; the prefix is buildx's wording. */
 export class NodeStepError extends Schema.TaggedError<NodeStepError>()("NodeStepError", {
   step: Schema.Literal("listing workers", "getting version"),
-  failure: Schema.Unknown
+  failure: Schema.declare(isLoadFailure)
 }) {
   override get message(): string {
-    return `${this.step}: ${(this.failure as Error).message}`
+    return `${this.step}: ${this.failure.message}`
   }
 }
 
 /** The failure kept on a loaded node, or on a builder whose factory could not be chosen. */
 export type NodeError = LoadFailure | NodeStepError
+/** The failure kept on a builder: no driver factory could be chosen, or the load ran out of time. */
 export type BuilderError = DockerApiError | DriverError | ContextStoreError | StoreError | DeadlineExceeded

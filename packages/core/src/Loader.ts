@@ -7,13 +7,14 @@ import { CurrentDeadline } from "./Deadline.js"
 import {
   type BuilderError,
   type BuildkitError,
+  ContextStoreError,
   DeadlineExceeded,
-  DockerApiError,
   DriverError,
   type LoadFailure,
   type NodeError,
   NodeStepError
 } from "./Errors.js"
+import { compareGoStrings, goQuote } from "./GoText.js"
 import type { Builder, Node } from "./Node.js"
 import { zeroNode } from "./Node.js"
 import type { NodeGroup, StoredNode } from "./NodeGroup.js"
@@ -41,8 +42,22 @@ export interface LoadOptions {
   readonly deadline?: number
 }
 
-/** Every driver buildx registers; a store instance may name any of them. */
-export const buildxDrivers: ReadonlyArray<string> = ["docker", "docker-container", "kubernetes", "remote"]
+/**
+ * A driver buildx has and buildlens does not yet: it takes part in the default-driver choice with
+ * buildx's priorities, so a context builder shows the driver buildx would pick, and its nodes say
+ * plainly that buildlens cannot load them.
+ */
+export const plannedDriverFactory = (
+  name: string,
+  priority: { readonly withDockerApi: number; readonly withoutDockerApi: number }
+): DriverFactory => ({
+  name,
+  allowsInstances: true,
+  priority: (probe) =>
+    Effect.succeed(probe.dockerApi === undefined ? priority.withoutDockerApi : priority.withDockerApi),
+  create: () =>
+    Effect.fail(DriverError.make({ driver: name, detail: `the ${name} driver is not supported by buildlens yet` }))
+})
 
 /** The driver prefix of buildx container and pod names. */
 export const driverNamePrefix = "buildx_buildkit_"
@@ -109,16 +124,12 @@ const chooseFactory = (
     if (wanted !== "") {
       const factory = factories.find((f) => f.name === wanted)
       if (factory === undefined) {
-        // TODO(docker-container and kubernetes drivers): buildx knows them; say so rather than "failed to find".
-        const detail = buildxDrivers.includes(wanted)
-          ? `the ${wanted} driver is not supported by buildlens yet`
-          : `failed to find driver "${wanted}"`
-        return yield* DriverError.make({ driver: wanted, detail })
+        return yield* DriverError.make({ driver: wanted, detail: `failed to find driver ${goQuote(wanted)}` })
       }
       if (!factory.allowsInstances) {
         return yield* DriverError.make({
           driver: wanted,
-          detail: `additional instances of driver "${wanted}" cannot be created`
+          detail: `additional instances of driver ${goQuote(wanted)} cannot be created`
         })
       }
       return factory
@@ -140,7 +151,7 @@ const chooseFactory = (
           undefined
         )
         if (best === undefined) {
-          return yield* DriverError.make({ driver: "", detail: "no drivers found" })
+          return yield* DriverError.make({ driver: "", detail: "no drivers available" })
         }
         return best[1]
       })
@@ -158,11 +169,7 @@ export const dockerClientFor = (endpoint: string) =>
     const context = yield* contexts.get(endpoint)
     if (context !== undefined) {
       if (context.docker === undefined) {
-        return yield* DockerApiError.make({
-          endpoint,
-          reason: "BadHost",
-          detail: "cannot find docker endpoint in context"
-        })
+        return yield* ContextStoreError.make({ context: endpoint, detail: "cannot find docker endpoint in context" })
       }
       return yield* docker.client(context.docker)
     }
@@ -204,7 +211,8 @@ const loadNode = (
           yield* loadData(driver, stored, progress)
         }
         if (options.features === true) {
-          const features = yield* driver.features
+          // buildx's Features cannot fail: a driver that cannot tell reports none.
+          const features = yield* Effect.orElseSucceed(driver.features, () => ({}))
           yield* Ref.update(progress, (node) => ({ ...node, features }))
         }
       })
@@ -236,7 +244,7 @@ const loadData = (
     const last = workers[workers.length - 1]
     yield* Ref.update(progress, (node) => ({
       ...node,
-      ids: workers.map((w) => w.id).sort(compareBytes),
+      ids: workers.map((w) => w.id).sort(compareGoStrings),
       platforms: Platforms.dedupe([...stored.platforms, ...workers.flatMap((w) => w.platforms)]),
       gcPolicy: first?.gcPolicy ?? [],
       labels: first?.labels ?? {},
@@ -255,9 +263,6 @@ const loadData = (
     )
     yield* Ref.update(progress, (node) => ({ ...node, version }))
   })
-
-/** Go's `sort.Strings`: byte order, not locale order. */
-export const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * SPEC §3.5: when every node reports dynamic nodes (kubernetes pods), each static node is copied

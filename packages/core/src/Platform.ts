@@ -4,7 +4,7 @@
  * containerd/platforms v1.0.0-rc.4 (vendored by buildx) and buildx `util/platformutil`.
  */
 import { Either, Schema } from "effect"
-import { goQuote } from "./GoQuote.js"
+import { goQuote } from "./GoText.js"
 
 /** An OCI platform exactly as the buildx store serialises it (image-spec descriptor field names). */
 export const Platform = Schema.Struct({

@@ -5,7 +5,7 @@
  */
 import { Effect, Either } from "effect"
 import { BuilderNotFound, ContextStoreError, type InvalidBuilderName, type StoreError } from "./Errors.js"
-import { compareBytes } from "./Loader.js"
+import { compareGoStrings } from "./GoText.js"
 import type { Builder } from "./Node.js"
 import { contextNodeGroup } from "./NodeGroup.js"
 import { BuilderStore, ContextStore, type StoredBuilder } from "./Services.js"
@@ -131,7 +131,7 @@ export const listBuilders: Effect.Effect<
   const allContexts = yield* contexts.list
   const fromInstances = yield* Effect.forEach(instances, (stored) => builderByName(stored.nodeGroup.name))
   const seen = new Set(fromInstances.map((b) => b.name))
-  const sorted = [...allContexts].sort((a, b) => compareBytes(a.name, b.name)).filter((c) => !seen.has(c.name))
+  const sorted = [...allContexts].sort((a, b) => compareGoStrings(a.name, b.name)).filter((c) => !seen.has(c.name))
   const fromContexts = yield* Effect.forEach(sorted, (context) => builderByName(context.name))
   return [...fromInstances, ...fromContexts]
 })

@@ -44,6 +44,7 @@ export interface BuilderStoreService {
   /** The `defaults/<hash(key)>` builder name for an endpoint key. */
   readonly defaultFor: (key: string) => Effect.Effect<string | undefined, StoreError>
 }
+/** The buildx store port. */
 export class BuilderStore extends Context.Tag("@buildlens/core/BuilderStore")<BuilderStore, BuilderStoreService>() {}
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +89,7 @@ export interface ContextStoreService {
   /** The name of the current context after the CLI's precedence rules (SPEC §1.3). */
   readonly currentName: string
 }
+/** The docker context store port. */
 export class ContextStore extends Context.Tag("@buildlens/core/ContextStore")<ContextStore, ContextStoreService>() {}
 
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +113,7 @@ export interface DockerClient {
 export interface DockerApiService {
   readonly client: (endpoint: DockerEndpoint) => Effect.Effect<DockerClient, DockerApiError, Scope.Scope>
 }
+/** The Docker API port: one client per endpoint. */
 export class DockerApi extends Context.Tag("@buildlens/core/DockerApi")<DockerApi, DockerApiService>() {}
 
 // ---------------------------------------------------------------------------------------------
@@ -146,6 +149,7 @@ export interface BuildkitConnection {
 export interface BuildkitClientService {
   readonly connect: (target: BuildkitTarget) => Effect.Effect<BuildkitConnection, BuildkitError, Scope.Scope>
 }
+/** The BuildKit port: opens `moby.buildkit.v1.Control` connections. */
 export class BuildkitClient extends Context.Tag("@buildlens/core/BuildkitClient")<
   BuildkitClient,
   BuildkitClientService
@@ -165,6 +169,7 @@ export interface KubeClientConfig {
 export interface KubeConfigService {
   readonly resolve: (endpoint: string) => Effect.Effect<KubeClientConfig | undefined, DriverError>
 }
+/** The kubeconfig port (the kubernetes driver uses it). */
 export class KubeConfig extends Context.Tag("@buildlens/core/KubeConfig")<KubeConfig, KubeConfigService>() {}
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  */
 export * from "./Deadline.js"
 export * from "./Errors.js"
-export * from "./GoQuote.js"
+export * from "./GoText.js"
 export * from "./Loader.js"
 export * from "./Node.js"
 export * from "./NodeGroup.js"

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, FiberRef, Layer, Ref } from "effect"
-import { type Builder, CurrentDeadline, DriverError, loadNodes, nodeStatus } from "../src/index.js"
+import {
+  type Builder,
+  CurrentDeadline,
+  DriverError,
+  loadNodes,
+  nodeStatus,
+  plannedDriverFactory
+} from "../src/index.js"
 import {
   factories,
   fakeFactory,
@@ -311,13 +318,46 @@ describe("loadNodes", () => {
   )
 })
 
-describe("factory lookup", () => {
-  it.effect("names a buildx driver buildlens lacks instead of calling it unknown", () =>
+describe("planned drivers", () => {
+  const planned = Layer.mergeAll(
+    factories(
+      plannedDriverFactory("docker-container", { withDockerApi: 30, withoutDockerApi: 70 }),
+      plannedDriverFactory("kubernetes", { withDockerApi: 40, withoutDockerApi: 80 })
+    ),
+    memoryDocker(["unix:///run/d.sock"]),
+    memoryContexts([], { defaultHost: "unix:///run/d.sock" })
+  )
+
+  it.effect("say on each node that buildlens cannot load them yet", () =>
+    Effect.gen(function* () {
+      const group = storedGroup("b", "kubernetes", [{ name: "k0", endpoint: "kubernetes:///b?deployment=k0" }])
+      const loaded = yield* loadNodes(builderOf(group), { data: true }).pipe(Effect.provide(planned))
+      expect(loaded.error).toBeUndefined()
+      expect(loaded.nodes[0]?.error?.message).toBe("the kubernetes driver is not supported by buildlens yet")
+    })
+  )
+
+  it.effect("take part in the default driver choice with buildx's priorities", () =>
+    Effect.gen(function* () {
+      const group = storedGroup("default", "", [{ name: "default", endpoint: "default" }])
+      const loaded = yield* loadNodes(builderOf(group, true), { data: true }).pipe(Effect.provide(planned))
+      expect(loaded.driver).toBe("docker-container")
+    })
+  )
+})
+
+describe("docker endpoints", () => {
+  it.effect("fail a node whose context has no docker endpoint with docker's text", () =>
     Effect.gen(function* () {
       const tally = yield* makeTally
-      const group = storedGroup("b", "kubernetes", [{ name: "k0", endpoint: "kubernetes:///b?deployment=k0" }])
-      const loaded = yield* loadNodes(builderOf(group), { data: true }).pipe(Effect.provide(world(tally, {})))
-      expect(loaded.error?.message).toBe("the kubernetes driver is not supported by buildlens yet")
+      const kubeOnly = { name: "k8s", description: "", docker: undefined, kubernetes: undefined }
+      const group = storedGroup("b", "fake", [{ name: "n", endpoint: "k8s" }])
+      const loaded = yield* loadNodes(builderOf(group), { data: true }).pipe(
+        Effect.provide(
+          Layer.mergeAll(factories(fakeFactory("fake", {}, tally)), memoryDocker([]), memoryContexts([kubeOnly]))
+        )
+      )
+      expect(loaded.nodes[0]?.error?.message).toBe("cannot find docker endpoint in context")
     })
   )
 })

@@ -3,6 +3,7 @@
  * through a `map[string]any`, so keys come out sorted by bytes at every level; strings use Go's
  * escapes, and numbers are float64 as Go prints them.
  */
+import { compareGoStrings } from "@buildlens/core"
 
 /** A JSON value as Go would hold it after decoding into `any`. */
 export type GoJsonValue =
@@ -62,20 +63,6 @@ export const goJsonNumber = (n: number): string => {
     throw new RangeError(`json: unsupported value: ${n}`)
   }
   return Object.is(n, -0) ? "-0" : String(n)
-}
-
-/** Go's string order (`strings.Compare`, `sort.Strings`): UTF-8 bytes, i.e. code points, not UTF-16 units. */
-export const compareGoStrings = (a: string, b: string): number => {
-  const ca = [...a]
-  const cb = [...b]
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const x = ca[i]?.codePointAt(0) ?? 0
-    const y = cb[i]?.codePointAt(0) ?? 0
-    if (x !== y) {
-      return x - y
-    }
-  }
-  return ca.length - cb.length
 }
 
 /** Encodes like Go's `json.Marshal` of decoded generic data: compact, object keys sorted. */

@@ -3,8 +3,16 @@
  * labels align per column block; plus the JSON form, which is the builder's `ls --format json` object.
  * Where buildx iterates a Go map (driver options, device annotations, files) the keys are sorted.
  */
-import { type Builder, type CDIDevice, type GCPolicy, goQuote, type Node, Platforms } from "@buildlens/core"
-import { compareGoStrings, goJson } from "./gojson.js"
+import {
+  type Builder,
+  type CDIDevice,
+  compareGoStrings,
+  type GCPolicy,
+  goQuote,
+  type Node,
+  Platforms
+} from "@buildlens/core"
+import { goJson } from "./gojson.js"
 import { builderJson } from "./ls.js"
 import { goTabwriter, tabwrite } from "./tabwriter.js"
 import { bytesSize, goDuration, goTimeString } from "./units.js"

@@ -4,9 +4,9 @@
  * error trailer written to stderr. Templates are a documented subset of Go's; anything beyond it is
  * an `UnsupportedTemplate` error rather than output that silently differs from buildx.
  */
-import { type Builder, goQuote, type Node, nodeStatus, Platforms } from "@buildlens/core"
+import { type Builder, compareGoStrings, goQuote, type Node, nodeStatus, Platforms } from "@buildlens/core"
 import { Either, Schema } from "effect"
-import { compareGoStrings, type GoJsonValue, goJson, goJsonString } from "./gojson.js"
+import { type GoJsonValue, goJson, goJsonString } from "./gojson.js"
 import { dockerTabwriter, tabwrite } from "./tabwriter.js"
 import { goTrimSpace, rfc3339, rfc3339Nano, zeroTimeRfc3339 } from "./units.js"
 
@@ -207,7 +207,12 @@ export const builderJson = (builder: Builder, current: boolean): GoJsonValue => 
   Dynamic: builder.nodeGroup.dynamic,
   LastActivity: builder.lastActivity === undefined ? zeroTimeRfc3339 : rfc3339Nano(builder.lastActivity),
   Name: builder.name,
-  Nodes: builder.nodes === undefined ? null : builder.nodes.map(nodeJson),
+  // buildx allocates one node per stored node (`[]` for none), except that an empty builder passes
+  // the dynamic-node replacement, which leaves it a nil list: `null`.
+  Nodes:
+    builder.nodes === undefined || (builder.nodes.length === 0 && builder.error === undefined)
+      ? null
+      : builder.nodes.map(nodeJson),
   ...(builder.error === undefined ? {} : omitEmpty({ Err: goTrimSpace(builder.error.message) }))
 })
 

@@ -1,5 +1,6 @@
+import { compareGoStrings } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
-import { compareGoStrings, goJson, goJsonNumber, goJsonString } from "../../src/format/gojson.js"
+import { goJson, goJsonNumber, goJsonString } from "../../src/format/gojson.js"
 
 describe("goJson", () => {
   it("sorts keys at every level and writes no spaces", () => {

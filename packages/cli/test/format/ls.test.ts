@@ -182,7 +182,11 @@ describe("renderLs raw templates", () => {
   it("prints the builder object on every row for {{json .}}", () => {
     const { stdout } = ls([mybuilder()], "{{json .}}")
     const [first, second, rest] = stdout.split("\n")
-    expect(first).toBe(goJson(builderJson(mybuilder(), true)))
+    expect(first).toBe(
+      '{"Current":true,"Driver":"docker-container","Dynamic":false,"LastActivity":"2024-05-06T07:08:09Z","Name":"mybuilder",' +
+        '"Nodes":[{"Endpoint":"unix:///var/run/docker.sock","Name":"mybuilder0",' +
+        '"Platforms":["linux/amd64","linux/amd64/v2","linux/amd64/v3","linux/386"],"Status":"running","Version":"v0.12.5"}]}'
+    )
     expect(second).toBe(first)
     expect(rest).toBe("")
   })
@@ -237,7 +241,10 @@ describe("renderLs json", () => {
         }
       ],
       cdiDevices: [{ name: "gpu", autoAllow: true, onDemand: false, annotations: {} }],
-      error: NodeStepError.make({ step: "getting version", failure: new Error("boom ") })
+      error: NodeStepError.make({
+        step: "getting version",
+        failure: DriverError.make({ driver: "kubernetes", detail: "boom " })
+      })
     })
     const builder = loadedBuilder("full", "kubernetes", [node], {
       nodeGroup: { name: "full", driver: "kubernetes", dynamic: true, nodes: [] },
@@ -292,5 +299,14 @@ describe("lsErrorTrailer", () => {
 
   it("is empty when nothing failed", () => {
     expect(lsErrorTrailer([mybuilder(), defaultBuilder()])).toBe("")
+  })
+})
+
+describe("builderJson nodes", () => {
+  it("is null for an empty builder that loaded and a list for one that failed", () => {
+    const empty = loadedBuilder("empty", "remote", [])
+    expect(goJson(builderJson(empty, false))).toContain('"Name":"empty","Nodes":null}')
+    const failed = { ...empty, error: DriverError.make({ driver: "x", detail: 'failed to find driver "x"' }) }
+    expect(goJson(builderJson(failed, false))).toContain('"Name":"empty","Nodes":[]}')
   })
 })

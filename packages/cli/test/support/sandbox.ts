@@ -125,20 +125,3 @@ export const makeSandbox: Effect.Effect<Sandbox, never, Scope.Scope> = Effect.ge
       })
   } satisfies Sandbox
 })
-
-/**
- * docker's `ls` table (its tabwriter fork: minwidth 10, padding 3): every cell but the last is
- * right-padded to max(10, longest cell of its column + 3), empty cells included.
- */
-export const lsTable = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const widths: Array<number> = []
-  for (const row of rows) {
-    row.slice(0, -1).forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 10, cell.length + 3)
-    })
-  }
-  return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 10))).join(""))
-    .map((line) => `${line}\n`)
-    .join("")
-}

@@ -52,3 +52,17 @@ export const goQuote = (s: string): string => {
   }
   return `${out}"`
 }
+
+/** Go's string order (`strings.Compare`, `sort.Strings`): UTF-8 bytes, i.e. code points, not UTF-16 units. */
+export const compareGoStrings = (a: string, b: string): number => {
+  const ca = [...a]
+  const cb = [...b]
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]?.codePointAt(0) ?? 0
+    const y = cb[i]?.codePointAt(0) ?? 0
+    if (x !== y) {
+      return x - y
+    }
+  }
+  return ca.length - cb.length
+}
