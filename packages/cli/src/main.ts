@@ -14,6 +14,7 @@ import {
   resolveConfigDir
 } from "@buildlens/adapters/files"
 import { RemoteDriverFactory } from "@buildlens/adapters/remote"
+import { BuildkitdConfigLive } from "@buildlens/adapters/toml"
 import { ContextStore, DriverFactories, plannedDriverFactory } from "@buildlens/core"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from "effect"
@@ -70,6 +71,7 @@ export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
       ContextStoreLive({ configDir, contextFlag: global.context, env: effectiveEnv, config: config.config }),
       BuilderStoreLive({ configDir, env: effectiveEnv }),
       DockerApiLive,
+      BuildkitdConfigLive,
       driverFactories
     )
     const debug = global.debug || (env.DEBUG !== undefined && env.DEBUG !== "")

@@ -136,6 +136,17 @@ export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>()("De
   }
 }
 
+/** The first node's `buildkitd.toml` does not parse; buildx fails the whole builder (SPEC §1.6). */
+export class BuildkitdConfigError extends Schema.TaggedError<BuildkitdConfigError>()("BuildkitdConfigError", {
+  builder: Schema.String,
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `failed to parse config: ${this.detail}`
+  }
+}
+
 /** Everything a single node's load can fail with. */
 export type LoadFailure = DockerApiError | BuildkitError | DriverError | ContextStoreError | DeadlineExceeded
 
@@ -159,4 +170,10 @@ export class NodeStepError extends Schema.TaggedError<NodeStepError>()("NodeStep
 /** The failure kept on a loaded node, or on a builder whose factory could not be chosen. */
 export type NodeError = LoadFailure | NodeStepError
 /** The failure kept on a builder: no driver factory could be chosen, or the load ran out of time. */
-export type BuilderError = DockerApiError | DriverError | ContextStoreError | StoreError | DeadlineExceeded
+export type BuilderError =
+  | DockerApiError
+  | DriverError
+  | ContextStoreError
+  | StoreError
+  | DeadlineExceeded
+  | BuildkitdConfigError

@@ -20,6 +20,7 @@ import { zeroNode } from "./Node.js"
 import type { NodeGroup, StoredNode } from "./NodeGroup.js"
 import * as Platforms from "./Platform.js"
 import {
+  BuildkitdConfig,
   ContextStore,
   DockerApi,
   type DockerClient,
@@ -72,7 +73,7 @@ export interface LoadedBuilder extends Builder {
   readonly nodes: ReadonlyArray<LoadedNode>
 }
 
-type LoadContext = DriverFactories | DockerApi | ContextStore
+type LoadContext = DriverFactories | DockerApi | ContextStore | BuildkitdConfig
 
 /**
  * Loads every node of `builder`. Never fails: a factory or ping failure becomes the builder's
@@ -88,6 +89,14 @@ export const loadNodes = (builder: Builder, options: LoadOptions): Effect.Effect
       return { ...builder, nodes: zero, error: chosen.left }
     }
     const factory = chosen.right
+    // buildx `ImageOpt`: the first node's buildkitd.toml must parse, or the whole builder fails.
+    const config = builder.nodeGroup.nodes[0]?.files["buildkitd.toml"]
+    if (config !== undefined) {
+      const checked = yield* Effect.flatMap(BuildkitdConfig, (c) => c.check(builder.name, config)).pipe(Effect.either)
+      if (Either.isLeft(checked)) {
+        return { ...builder, driver: factory.name, nodes: zero, error: checked.left }
+      }
+    }
     const loaded = yield* Effect.forEach(builder.nodeGroup.nodes, (node) => loadNode(builder, factory, node, options), {
       concurrency: "unbounded"
     })

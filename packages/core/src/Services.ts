@@ -4,6 +4,7 @@
  */
 import { Context, type Effect, type Scope } from "effect"
 import type {
+  BuildkitdConfigError,
   BuildkitError,
   ContextStoreError,
   DockerApiError,
@@ -171,6 +172,19 @@ export interface KubeConfigService {
 }
 /** The kubeconfig port (the kubernetes driver uses it). */
 export class KubeConfig extends Context.Tag("@buildlens/core/KubeConfig")<KubeConfig, KubeConfigService>() {}
+
+// ---------------------------------------------------------------------------------------------
+// buildkitd.toml
+
+/** Parses a stored `buildkitd.toml` as BuildKit's config loader does; only success or the error matters here. */
+export interface BuildkitdConfigService {
+  readonly check: (builder: string, content: Uint8Array) => Effect.Effect<void, BuildkitdConfigError>
+}
+/** The buildkitd.toml port: LoadNodes checks the first node's file before loading (buildx `ImageOpt`). */
+export class BuildkitdConfig extends Context.Tag("@buildlens/core/BuildkitdConfig")<
+  BuildkitdConfig,
+  BuildkitdConfigService
+>() {}
 
 // ---------------------------------------------------------------------------------------------
 // Drivers

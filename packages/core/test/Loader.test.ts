@@ -361,3 +361,31 @@ describe("docker endpoints", () => {
     })
   )
 })
+
+describe("buildkitd.toml", () => {
+  it.effect("fails the builder when the first node's file does not parse, as buildx's ImageOpt does", () =>
+    Effect.gen(function* () {
+      const tally = yield* makeTally
+      const base = storedGroup("b", "fake", [
+        { name: "n0", endpoint: "tcp://n:0" },
+        { name: "n1", endpoint: "tcp://n:1" }
+      ])
+      const withFile = (index: number, text: string) => ({
+        ...base,
+        nodes: base.nodes.map((n, i) =>
+          i === index ? { ...n, files: { "buildkitd.toml": new TextEncoder().encode(text) } } : n
+        )
+      })
+      const first = yield* loadNodes(builderOf(withFile(0, "!broken")), { data: true }).pipe(
+        Effect.provide(world(tally, {}))
+      )
+      expect(first.error?.message).toBe("failed to parse config: toml: bad")
+      expect(first.nodes.map((n) => n.name)).toEqual(["", ""])
+      // Only the first node's file is read.
+      const second = yield* loadNodes(builderOf(withFile(1, "!broken")), { data: true }).pipe(
+        Effect.provide(world(tally, {}))
+      )
+      expect(second.error).toBeUndefined()
+    })
+  )
+})

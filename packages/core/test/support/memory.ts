@@ -6,6 +6,8 @@ import { Effect, Layer, Ref } from "effect"
 import {
   BuilderStore,
   type BuildkitConnection,
+  BuildkitdConfig,
+  BuildkitdConfigError,
   BuildkitError,
   ContextStore,
   type CurrentPointer,
@@ -182,8 +184,15 @@ export const fakeFactory = (
   }
 })
 
-export const factories = (...list: ReadonlyArray<DriverFactory>): Layer.Layer<DriverFactories> =>
-  Layer.succeed(DriverFactories, list)
+/** The given driver factories, and a buildkitd.toml check that refuses only files starting with `!`. */
+export const factories = (...list: ReadonlyArray<DriverFactory>): Layer.Layer<DriverFactories | BuildkitdConfig> =>
+  Layer.merge(
+    Layer.succeed(DriverFactories, list),
+    Layer.succeed(BuildkitdConfig, {
+      check: (builder, content) =>
+        content[0] === 0x21 ? Effect.fail(BuildkitdConfigError.make({ builder, detail: "toml: bad" })) : Effect.void
+    })
+  )
 
 export const grpcFailure = (code: BuildkitError["code"], detail: string): BuildkitError =>
   BuildkitError.make({ endpoint: "fake", code, detail })
