@@ -3,11 +3,11 @@
  * made by the real docker CLI. Expected bytes are buildx's, worked out from SPEC §5.
  */
 import { execFile } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { testDockerHost } from "../../adapters/test/support/dockerd.js"
 
 const cli = fileURLToPath(new URL("../../../node_modules/.bin/buildlens", import.meta.url))
@@ -23,9 +23,17 @@ interface Sandbox {
   readonly env: Readonly<Record<string, string>>
 }
 
+const made: Array<string> = []
+afterEach(() => {
+  for (const dir of made.splice(0)) {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 /** A temp HOME / DOCKER_CONFIG / BUILDX_CONFIG; DOCKER_HOST is always set, to the private daemon by default. */
 const sandbox = (dockerHost = testDockerHost()): Sandbox => {
   const dir = mkdtempSync(join(tmpdir(), "buildlens-e2e-"))
+  made.push(dir)
   mkdirSync(join(dir, "home"))
   mkdirSync(join(dir, "config"))
   return {

@@ -288,6 +288,9 @@ describe("connection lifetime", () => {
       const info = yield* connection.info
       expect(info.version).toBe("v0.20.0")
       expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+      // An answered call is not counted as abandoned, even once its stream closes.
+      yield* connection.listWorkers
+      expect((yield* server.stats).cancelled).toBe(0)
     })
   )
 

@@ -138,12 +138,16 @@ export const make = (options: BuildkitTestServerOptions = {}): Effect.Effect<Bui
         stats.calls[method] += 1
         stats.authorities.push(call.getHost())
         let gone = false
+        let answered = false
+        // grpc-js also emits "cancelled" when an answered call's stream closes: count only abandoned calls.
         call.on("cancelled", () => {
+          if (answered) return
           gone = true
           stats.cancelled += 1
         })
         const respond = (): void => {
           if (gone) return
+          answered = true
           const r = reply()
           if (isStatus(r)) callback({ code: r.code, details: r.details })
           else callback(null, r)
