@@ -1,45 +1,19 @@
 /**
- * The `buildlens` command: parse the command line, read the docker config, wire the adapters'
- * layers (the only place they meet) and run `ls` or `inspect` with buildx's exit codes.
+ * The `buildlens` command: parse the command line, read the docker config, run `ls` or `inspect`
+ * over the live layer with buildx's exit codes.
  */
 import { homedir } from "node:os"
-import { BuildkitClientLive } from "@buildlens/adapters/buildkit"
-import { DockerApiLive, DockerDriverFactory } from "@buildlens/adapters/docker"
-import {
-  BuilderStoreLive,
-  ContextStoreLive,
-  cliDaemonHost,
-  loadDockerConfig,
-  proxyConfigFor,
-  resolveConfigDir
-} from "@buildlens/adapters/files"
-import { RemoteDriverFactory } from "@buildlens/adapters/remote"
-import { BuildkitdConfigLive } from "@buildlens/adapters/toml"
-import { ContextStore, DriverFactories, plannedDriverFactory } from "@buildlens/core"
+import { cliDaemonHost, loadDockerConfig, proxyConfigFor, resolveConfigDir } from "@buildlens/adapters/files"
+import { ContextStore } from "@buildlens/core"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Either, Exit, Layer, Logger, LogLevel } from "effect"
 import { type Invocation, parseInvocation } from "./args.js"
 import { runInspect, runLs, writeErr, writeOut } from "./commands.js"
+import { liveLayer } from "./layers.js"
 
 const version = "0.1.0"
 
 type Env = Readonly<Record<string, string | undefined>>
-
-/**
- * The driver factories: buildx's four, two of them still planned. Their priorities (buildx
- * `Factory.Priority`) decide the driver of a context builder, so all four take part.
- */
-const driverFactories = Layer.effect(
-  DriverFactories,
-  Effect.all([
-    DockerDriverFactory,
-    // TODO(docker-container driver): container inspect for Info, `buildctl dial-stdio` through docker exec.
-    Effect.succeed(plannedDriverFactory("docker-container", { withDockerApi: 30, withoutDockerApi: 70 })),
-    // TODO(kubernetes driver): deployments and pods through @kubernetes/client-node.
-    Effect.succeed(plannedDriverFactory("kubernetes", { withDockerApi: 40, withoutDockerApi: 80 })),
-    RemoteDriverFactory
-  ])
-).pipe(Layer.provide(BuildkitClientLive))
 
 /** buildx's log lines on stderr: `WARNING: …`, `DEBUG: …` (logrus with buildx's formatter). */
 const stderrLogger = Logger.make(({ logLevel, message }) => {
@@ -67,13 +41,7 @@ export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
     }
     // `-H` acts on the default context exactly as DOCKER_HOST does.
     const effectiveEnv: Env = global.host === undefined ? env : { ...env, DOCKER_HOST: global.host }
-    const ports = Layer.mergeAll(
-      ContextStoreLive({ configDir, contextFlag: global.context, env: effectiveEnv, config: config.config }),
-      BuilderStoreLive({ configDir, env: effectiveEnv }),
-      DockerApiLive,
-      BuildkitdConfigLive,
-      driverFactories
-    )
+    const ports = liveLayer({ configDir, contextFlag: global.context, env: effectiveEnv, config: config.config })
     const debug = global.debug || (env.DEBUG !== undefined && env.DEBUG !== "")
     const program = Effect.gen(function* () {
       const contexts = yield* ContextStore
