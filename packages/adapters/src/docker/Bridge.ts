@@ -18,9 +18,11 @@ export interface GrpcBridge {
 }
 
 interface OpenBridge extends GrpcBridge {
-  readonly server: Server
   readonly close: () => Promise<void>
 }
+
+/** Dials one upstream connection; the signal aborts it when the bridge closes first. */
+export type BridgeDial = (signal: AbortSignal) => Promise<Duplex>
 
 const splice = (client: Socket, upstream: Duplex): void => {
   // Either side going away ends the pair; HTTP/2 has no use for a half-open connection.
@@ -35,14 +37,31 @@ const splice = (client: Socket, upstream: Duplex): void => {
   client.resume()
 }
 
-const openBridge = async (dial: () => Promise<Duplex>, first: Duplex | undefined): Promise<OpenBridge> => {
-  const folder = await mkdtemp(join(tmpdir(), "buildlens-grpc-"))
-  const socketPath = join(folder, "buildkitd.sock")
+const listen = (server: Server, socketPath: string): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(socketPath, () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+
+const openBridge = async (dial: BridgeDial, first: Duplex | undefined): Promise<OpenBridge> => {
   const live = new Set<Duplex>()
+  const dialing = new Set<AbortController>()
   const track = <S extends Duplex>(socket: S): S => {
     live.add(socket)
     socket.once("close", () => live.delete(socket))
     return socket
+  }
+  // Dials still waiting for the daemon, aborted when the bridge closes: a daemon that accepts but never answers
+  // must not keep a socket alive after the scope.
+  const dialTracked = (): Promise<Duplex> => {
+    const controller = new AbortController()
+    dialing.add(controller)
+    return dial(controller.signal)
+      .then(track)
+      .finally(() => dialing.delete(controller))
   }
   let spare = first === undefined ? undefined : track(first)
   let closed = false
@@ -50,7 +69,7 @@ const openBridge = async (dial: () => Promise<Duplex>, first: Duplex | undefined
     track(client)
     const upstream = spare
     spare = undefined
-    ;(upstream !== undefined ? Promise.resolve(upstream) : dial().then(track)).then(
+    ;(upstream !== undefined ? Promise.resolve(upstream) : dialTracked()).then(
       (up) => {
         if (closed || client.destroyed) up.destroy()
         else splice(client, up)
@@ -58,38 +77,33 @@ const openBridge = async (dial: () => Promise<Duplex>, first: Duplex | undefined
       () => client.destroy()
     )
   })
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject)
-      server.listen(socketPath, () => {
-        server.off("error", reject)
-        resolve()
-      })
-    })
-  } catch (error) {
+  server.on("error", () => {})
+  const giveUp = (error: unknown): never => {
     spare?.destroy()
-    await rm(folder, { recursive: true, force: true })
     throw error
   }
-  server.on("error", () => {})
+  const folder = await mkdtemp(join(tmpdir(), "buildlens-grpc-")).catch(giveUp)
+  const socketPath = join(folder, "buildkitd.sock")
+  await listen(server, socketPath).catch(async (error: unknown) => {
+    await rm(folder, { recursive: true, force: true })
+    giveUp(error)
+  })
   const close = async (): Promise<void> => {
     closed = true
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const controller of dialing) controller.abort()
     for (const socket of live) socket.destroy()
     await stopped
     await rm(folder, { recursive: true, force: true })
   }
-  return { folder, socketPath, server, close }
+  return { folder, socketPath, close }
 }
 
 /**
  * Opens a bridge whose connections each come from `dial`; `first`, when given, serves the first connection
  * (an upgrade already made to check the daemon, so it is not wasted).
  */
-export const grpcBridge = (
-  dial: () => Promise<Duplex>,
-  first?: Duplex
-): Effect.Effect<GrpcBridge, unknown, Scope.Scope> =>
+export const grpcBridge = (dial: BridgeDial, first?: Duplex): Effect.Effect<GrpcBridge, unknown, Scope.Scope> =>
   Effect.acquireRelease(Effect.tryPromise({ try: () => openBridge(dial, first), catch: (cause) => cause }), (bridge) =>
     Effect.promise(() => bridge.close())
   ).pipe(Effect.map(({ folder, socketPath }) => ({ folder, socketPath })))

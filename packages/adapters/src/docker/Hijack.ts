@@ -7,6 +7,7 @@
 import * as http from "node:http"
 import * as https from "node:https"
 import type { Duplex } from "node:stream"
+import { Effect, type Scope } from "effect"
 import { UpgradeRefused } from "./ApiError.js"
 import { type DockerTransport, requestTarget } from "./Host.js"
 
@@ -27,12 +28,17 @@ export const hijack = (
       reject(new Error(`dial ${address.proto}: unknown network ${address.proto}`))
       return
     }
+    // moby dials its address as it is for a hijack, unlike its HTTP transport: Go's dialer needs a port.
+    if (address.kind === "tcp" && address.port === undefined) {
+      reject(new Error(`dial tcp: address ${address.authority}: missing port in address`))
+      return
+    }
     const headers: Record<string, string | Array<string>> = {}
     for (const [name, values] of Object.entries(meta)) headers[name] = [...values]
     headers.Connection = "Upgrade"
     headers.Upgrade = proto
     const options: https.RequestOptions = {
-      ...requestTarget(address),
+      ...requestTarget(address, transport.tls !== undefined),
       ...transport.tls,
       method: "POST",
       path,
@@ -62,3 +68,38 @@ export const hijack = (
     })
     req.end()
   })
+
+/**
+ * A connection from `open` owned by the scope: destroyed when the scope closes, also when it arrives after
+ * the fiber was interrupted (the abort then came too late to stop the upgrade). The finalizer is in place
+ * before the wait starts, so no interruption point lies between the socket existing and it being owned.
+ */
+export const scopedConnection = (
+  open: (signal: AbortSignal) => Promise<Duplex>
+): Effect.Effect<Duplex, unknown, Scope.Scope> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function* () {
+      const controller = new AbortController()
+      const pending = open(controller.signal)
+      // Registered first, so it runs before the fiber resumes: a delivered socket is destroyed synchronously.
+      let arrived: Duplex | undefined
+      pending.then(
+        (socket) => {
+          arrived = socket
+        },
+        () => {}
+      )
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          controller.abort()
+          if (arrived !== undefined) arrived.destroy()
+          else
+            pending.then(
+              (socket) => socket.destroy(),
+              () => {}
+            )
+        })
+      )
+      return yield* restore(Effect.tryPromise({ try: () => pending, catch: (cause) => cause }))
+    })
+  )

@@ -10,6 +10,7 @@ import {
   BuilderStore,
   type BuilderStoreService,
   type CurrentPointer,
+  compareGoStrings,
   type InvalidBuilderName,
   type NodeGroup,
   NodeGroupJson,
@@ -203,7 +204,7 @@ export const makeBuilderStore = (dir: string): BuilderStoreService => {
       }
       found.push(stored)
     }
-    return found.sort((a, b) => Buffer.compare(Buffer.from(a.nodeGroup.name), Buffer.from(b.nodeGroup.name)))
+    return found.sort((a, b) => compareGoStrings(a.nodeGroup.name, b.nodeGroup.name))
   })
 
   const current: BuilderStoreService["current"] = Effect.gen(function* () {

@@ -11,9 +11,11 @@ import type { JsonNode } from "./GoJson.js"
 /** The context id docker uses as folder name: lowercase hex SHA-256 of the name. */
 export const contextId = (name: string): string => createHash("sha256").update(name, "utf8").digest("hex")
 
-/** fvbommel/sortorder `NaturalLess`, the order docker lists contexts in. */
-export const naturalLess = (a: string, b: string): boolean => {
-  const isDigit = (s: string, i: number) => i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39
+/** fvbommel/sortorder `NaturalLess`, the order docker lists contexts in (on UTF-8 bytes, as Go indexes strings). */
+export const naturalLess = (left: string, right: string): boolean => {
+  const a = Buffer.from(left, "utf8")
+  const b = Buffer.from(right, "utf8")
+  const isDigit = (s: Uint8Array, i: number) => i < s.length && (s[i] as number) >= 0x30 && (s[i] as number) <= 0x39
   let i = 0
   let j = 0
   while (i < a.length && j < b.length) {
@@ -21,21 +23,21 @@ export const naturalLess = (a: string, b: string): boolean => {
     const d2 = isDigit(b, j)
     if (d1 !== d2) return d1
     if (!d1) {
-      if (a[i] !== b[j]) return Buffer.compare(Buffer.from(a[i] as string), Buffer.from(b[j] as string)) < 0
+      if (a[i] !== b[j]) return (a[i] as number) < (b[j] as number)
       i++
       j++
       continue
     }
-    while (i < a.length && a[i] === "0") i++
-    while (j < b.length && b[j] === "0") j++
+    while (i < a.length && a[i] === 0x30) i++
+    while (j < b.length && b[j] === 0x30) j++
     const n1 = i
     const n2 = j
     while (isDigit(a, i)) i++
     while (isDigit(b, j)) j++
     if (i - n1 !== j - n2) return i - n1 < j - n2
-    const s1 = a.slice(n1, i)
-    const s2 = b.slice(n2, j)
-    if (s1 !== s2) return s1 < s2
+    // Equal-length digit runs: byte order is numeric order.
+    const runs = Buffer.compare(a.subarray(n1, i), b.subarray(n2, j))
+    if (runs !== 0) return runs < 0
     if (n1 !== n2) return n1 < n2
   }
   return a.length - i < b.length - j
@@ -88,19 +90,23 @@ const kubernetesEndpointType: GoType = {
   ]
 }
 
-export interface EndpointMetaBase {
+interface EndpointMetaBase {
   readonly Host: string
   readonly SkipTLSVerify: boolean
 }
-export interface KubernetesEndpointMeta extends EndpointMetaBase {
+interface KubernetesEndpointMeta extends EndpointMetaBase {
   readonly DefaultNamespace: string
 }
 
-/** A context as its meta.json describes it, before TLS material is attached. */
+/**
+ * A context as its meta.json describes it, before TLS material is attached. `docker` is null when the
+ * key is there with a JSON null: docker keeps a nil under the key, which its EndpointFromContext
+ * rejects as `endpoint "docker" is not of type EndpointMeta` rather than reporting it missing.
+ */
 export interface ContextMeta {
   readonly name: string
   readonly description: string
-  readonly docker: EndpointMetaBase | undefined
+  readonly docker: EndpointMetaBase | null | undefined
   readonly kubernetes: KubernetesEndpointMeta | undefined
 }
 
@@ -141,13 +147,17 @@ export const decodeContextMeta = (bytes: Uint8Array): Either.Either<ContextMeta,
   if (outer.error !== undefined) return Either.left(outer.error)
   const description = decodeDescription(outer.value.metadata)
   if (Either.isLeft(description)) return Either.left(description.left)
-  let docker: EndpointMetaBase | undefined
+  let docker: EndpointMetaBase | null | undefined
   let kubernetes: KubernetesEndpointMeta | undefined
   const endpoints = outer.value.endpoints ?? {}
   // Go walks this map in random order; sorted here so the reported error is stable.
   for (const name of Object.keys(endpoints).sort()) {
     const raw = endpoints[name] ?? null
-    if (raw === null) continue
+    // parseTypedOrMap turns null into a nil stored under the key; buildx's kubernetes lookup treats that as absent.
+    if (raw === null) {
+      if (name === "docker") docker = null
+      continue
+    }
     if (name === "docker" || name === "kubernetes") {
       const typed = decodeGo<KubernetesEndpointMeta>(
         name === "docker" ? dockerEndpointType : kubernetesEndpointType,

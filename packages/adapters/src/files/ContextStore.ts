@@ -1,8 +1,9 @@
 /**
  * The docker context store (SPEC §1.4) as a read-only `ContextStore` layer: `contexts/meta/<id>/meta.json`
- * decoded the way docker's metadata store does, TLS bundles from `contexts/tls/<id>/<endpoint>/`,
- * and the `default` context synthesized from DOCKER_HOST / DOCKER_TLS* like the docker CLI.
- * Lookups by name go through the listing, as buildx's `GetDockerEndpoint` does.
+ * decoded the way docker's metadata store does, and the `default` context synthesized from DOCKER_HOST /
+ * DOCKER_TLS* like the docker CLI. `list` is metadata only, as docker's List; `get` goes through the
+ * listing as buildx's `GetDockerEndpoint` does and adds the docker endpoint's TLS bundle from
+ * `contexts/tls/<id>/docker/`, as making a client does. Each layer instance reads everything once.
  */
 import { userInfo } from "node:os"
 import * as Path from "node:path"
@@ -11,11 +12,9 @@ import {
   ContextStoreError,
   type ContextStoreService,
   type DockerContext,
-  type DockerEndpoint,
-  type KubernetesEndpoint,
   type TlsMaterial
 } from "@buildlens/core"
-import { Effect, Either, Layer } from "effect"
+import { Deferred, Effect, Either, FiberId, Layer } from "effect"
 import { type ContextMeta, contextId, decodeContextMeta, naturalLess } from "./ContextMeta.js"
 import { type DockerConfig, loadDockerConfig, resolveConfigDir, resolveContextName } from "./DockerConfig.js"
 import { parseDockerHost } from "./DockerHost.js"
@@ -39,6 +38,49 @@ class MetaFailure {
 }
 
 const envSet = (v: string | undefined): v is string => v !== undefined && v !== ""
+
+interface DefaultContext {
+  readonly meta: ContextMeta
+  readonly tls: TlsMaterial | undefined
+}
+
+/**
+ * Memoizes a lookup per key: the first call reads, later and concurrent calls share its outcome, so a
+ * run reads each context and logs its warnings once. The read runs on its own fiber, so a caller cut
+ * off by a deadline does not leave an interrupted outcome behind for the next caller.
+ */
+const onceByKey = <A, E>(f: (key: string) => Effect.Effect<A, E>): ((key: string) => Effect.Effect<A, E>) => {
+  const started = new Map<string, Deferred.Deferred<A, E>>()
+  return (key) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const existing = started.get(key)
+        if (existing !== undefined) return restore(Deferred.await(existing))
+        const deferred = Deferred.unsafeMake<A, E>(FiberId.none)
+        started.set(key, deferred)
+        return Effect.forkDaemon(Effect.intoDeferred(f(key), deferred)).pipe(
+          Effect.zipRight(restore(Deferred.await(deferred)))
+        )
+      })
+    )
+}
+
+const once = <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> => onceByKey(() => self)("")
+
+// A context as the port shows it; kubernetes TLS is never loaded, as a docker client does not need it.
+const toContext = (meta: ContextMeta, dockerTls: TlsMaterial | undefined): DockerContext => ({
+  name: meta.name,
+  description: meta.description,
+  docker: meta.docker
+    ? { host: meta.docker.Host, skipTLSVerify: meta.docker.SkipTLSVerify, tls: dockerTls }
+    : undefined,
+  kubernetes: meta.kubernetes && {
+    host: meta.kubernetes.Host,
+    skipTLSVerify: meta.kubernetes.SkipTLSVerify,
+    defaultNamespace: meta.kubernetes.DefaultNamespace,
+    tls: undefined
+  }
+})
 
 /** Builds the read-only context store service; reads nothing until asked, except config.json once. */
 export const makeContextStore = (options: ContextStoreOptions): Effect.Effect<ContextStoreService> =>
@@ -138,19 +180,24 @@ export const makeContextStore = (options: ContextStoreOptions): Effect.Effect<Co
       return { ca, cert, key }
     })
 
-    const defaultMeta: Effect.Effect<ContextMeta, ContextStoreError> = Either.match(
+    // docker's default context Resolver: the host, then the TLS files, read eagerly; either failing fails
+    // every listing (ContextStoreWithDefault.List appends the resolved default).
+    const defaultContext: Effect.Effect<DefaultContext, ContextStoreError> = Either.match(
       parseDockerHost(env.DOCKER_HOST ?? "", { tls: tlsOn }),
       {
         onLeft: (detail) => Effect.fail(fail(detail, { context: "default" })),
         onRight: (host) =>
-          Effect.succeed({
-            name: "default",
-            // docker's GetDockerContext gives the default context this fixed description.
-            description: "Current DOCKER_HOST based configuration",
-            docker: { Host: host, SkipTLSVerify: tlsOn && !tlsVerify },
-            // TODO(kubeconfig adapter): docker derives a kubernetes endpoint from KUBECONFIG/~/.kube/config here.
-            kubernetes: undefined
-          })
+          Effect.map(defaultTls, (tls) => ({
+            meta: {
+              name: "default",
+              // docker's GetDockerContext gives the default context this fixed description.
+              description: "Current DOCKER_HOST based configuration",
+              docker: { Host: host, SkipTLSVerify: tlsOn && !tlsVerify },
+              // TODO(kubeconfig adapter): docker derives a kubernetes endpoint from KUBECONFIG/~/.kube/config here.
+              kubernetes: undefined
+            },
+            tls
+          }))
       }
     )
 
@@ -210,67 +257,35 @@ export const makeContextStore = (options: ContextStoreOptions): Effect.Effect<Co
         return { ca: material.ca, cert: material.cert, key: material.key }
       })
 
-    const allMetas = Effect.gen(function* () {
-      const stored = yield* storedContexts
-      return [...stored, yield* defaultMeta]
-    })
-
-    const withTls = (meta: ContextMeta, lookupName: string): Effect.Effect<DockerContext, ContextStoreError> =>
+    // docker's List: stored metadata in natural order, then the resolved default context. Read once per store.
+    const listed = once(
       Effect.gen(function* () {
-        const isDefault = lookupName === "default"
-        const dockerTls = isDefault ? yield* defaultTls : yield* storedTls(lookupName, "docker")
-        const docker: DockerEndpoint | undefined =
-          meta.docker === undefined
-            ? undefined
-            : { host: meta.docker.Host, skipTLSVerify: meta.docker.SkipTLSVerify, tls: dockerTls }
-        const kubernetes: KubernetesEndpoint | undefined =
-          meta.kubernetes === undefined
-            ? undefined
-            : {
-                host: meta.kubernetes.Host,
-                skipTLSVerify: meta.kubernetes.SkipTLSVerify,
-                defaultNamespace: meta.kubernetes.DefaultNamespace,
-                tls: isDefault ? undefined : yield* storedTls(lookupName, "kubernetes")
-              }
-        return { name: meta.name, description: meta.description, docker, kubernetes }
+        const stored = yield* storedContexts
+        const resolved = yield* defaultContext
+        return { metas: [...stored, resolved.meta], defaultTls: resolved.tls }
       })
+    )
 
-    const list: ContextStoreService["list"] = Effect.gen(function* () {
-      const metas = yield* allMetas
-      // Listing only needs names and hosts; a TLS bundle that cannot be read is reported by `get`, as buildx
-      // reports it when a node connects, so one broken bundle does not fail the listing.
-      return yield* Effect.forEach(metas, (meta) =>
-        withTls(meta, meta.name).pipe(
-          Effect.catchAll((e) =>
-            Effect.logDebug(`context ${meta.name}: TLS material not loaded: ${e.detail}`).pipe(
-              Effect.as<DockerContext>({
-                name: meta.name,
-                description: meta.description,
-                docker: meta.docker && {
-                  host: meta.docker.Host,
-                  skipTLSVerify: meta.docker.SkipTLSVerify,
-                  tls: undefined
-                },
-                kubernetes: meta.kubernetes && {
-                  host: meta.kubernetes.Host,
-                  skipTLSVerify: meta.kubernetes.SkipTLSVerify,
-                  defaultNamespace: meta.kubernetes.DefaultNamespace,
-                  tls: undefined
-                }
-              })
-            )
-          )
-        )
-      )
-    }).pipe(Effect.withLogSpan("contexts.list"))
+    const list: ContextStoreService["list"] = listed.pipe(
+      Effect.map(({ metas }) => metas.map((meta) => toContext(meta, undefined))),
+      Effect.withLogSpan("contexts.list")
+    )
 
-    // buildx's GetDockerEndpoint: the first listed context of that Name, then its TLS files by that name.
-    const get: ContextStoreService["get"] = (name) =>
+    // buildx's NewClientAPI: the first listed context of that Name (GetDockerEndpoint), then the docker
+    // endpoint's TLS files by that name (docker.WithTLSData); `default` always gets the resolver's files.
+    const lookup = (name: string): Effect.Effect<DockerContext | undefined, ContextStoreError> =>
       Effect.gen(function* () {
-        const metas = yield* allMetas
+        const { metas, defaultTls } = yield* listed
         const meta = metas.find((m) => m.name === name)
-        return meta === undefined ? undefined : yield* withTls(meta, name)
+        if (meta === undefined) return undefined
+        if (meta.docker === null) {
+          return yield* fail(`endpoint "docker" is not of type EndpointMeta`, { context: name })
+        }
+        // Without a docker endpoint buildx fails before reading TLS; core reports the missing endpoint.
+        if (meta.docker === undefined) return toContext(meta, undefined)
+        return toContext(meta, name === "default" ? defaultTls : yield* storedTls(name, "docker"))
       })
+    const get: ContextStoreService["get"] = onceByKey(lookup)
 
     const currentName = resolveContextName({
       contextFlag: options.contextFlag,

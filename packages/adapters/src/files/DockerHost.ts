@@ -3,6 +3,7 @@
  * parts of Go's net/url and net.SplitHostPort it relies on, so that odd hosts normalise or fail
  * with the same text docker prints.
  */
+import { goQuote } from "@buildlens/core"
 import { Either } from "effect"
 
 const defaultUnixSocket = "/var/run/docker.sock"
@@ -17,15 +18,13 @@ export const defaultDockerHost = (tls: boolean): string =>
 
 const isControl = (code: number): boolean => code < 0x20 || code === 0x7f
 
-// Go's %q for the url.Error text (`parse "tcp://a b": ...`).
-const goQuote = (s: string): string => {
-  const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\" }
-  let out = '"'
-  for (const c of s) {
-    const code = c.charCodeAt(0)
-    out += named[c] ?? (isControl(code) ? `\\x${code.toString(16).padStart(2, "0")}` : c)
-  }
-  return `${out}"`
+// Go's url.Error quotes with %q; net/url slices the three bytes after `%`, which can cut a rune,
+// and %q prints the cut bytes as `\x` escapes.
+const quoteEscape = (rest: string): string => {
+  const bytes = Buffer.from(rest, "utf8").subarray(0, 3)
+  const whole = new TextDecoder().decode(bytes, { stream: true })
+  const cut = [...bytes.subarray(Buffer.byteLength(whole))].map((b) => `\\x${b.toString(16).padStart(2, "0")}`)
+  return `${goQuote(whole).slice(0, -1)}${cut.join("")}"`
 }
 
 class UrlError {
@@ -47,11 +46,11 @@ const urlUnescape = (s: string, mode: Mode): string => {
     if (c === "%") {
       const hex = s.slice(i + 1, i + 3)
       if (!isHexDigit(s[i + 1]) || !isHexDigit(s[i + 2])) {
-        throw new UrlError(`invalid URL escape ${goQuote(s.slice(i, i + 3))}`)
+        throw new UrlError(`invalid URL escape ${quoteEscape(s.slice(i))}`)
       }
       // In a host only non-ASCII bytes may be escaped (RFC 6874 zones aside).
       if (mode === "host" && Number.parseInt(hex[0] as string, 16) < 8 && s.slice(i, i + 3) !== "%25") {
-        throw new UrlError(`invalid URL escape ${goQuote(s.slice(i, i + 3))}`)
+        throw new UrlError(`invalid URL escape ${quoteEscape(s.slice(i))}`)
       }
       bytes.push(Number.parseInt(hex, 16))
       i += 3

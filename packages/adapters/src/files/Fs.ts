@@ -4,10 +4,11 @@
  * shows those texts. Nothing here writes, creates or locks.
  */
 import { readdir, readFile, stat } from "node:fs/promises"
+import { compareGoStrings } from "@buildlens/core"
 import { Effect } from "effect"
 
 /** The errno reasons the adapter tells apart; everything else is `Other`. */
-export type FsReason = "NotFound" | "IsDirectory" | "NotDirectory" | "PermissionDenied" | "Other"
+type FsReason = "NotFound" | "IsDirectory" | "NotDirectory" | "PermissionDenied" | "Other"
 
 /** A failed file operation: the reason, Go's message, and the Node error as cause. */
 export class FsFailure {
@@ -36,7 +37,7 @@ const errnoText: Record<string, string> = {
 }
 
 /** The one mapping of Node errno codes to the adapter's reasons. */
-export const fsReason = (code: string | undefined): FsReason => {
+const fsReason = (code: string | undefined): FsReason => {
   switch (code) {
     case "ENOENT":
       return "NotFound"
@@ -87,21 +88,21 @@ export const readBytesIfExists = (path: string): Effect.Effect<Uint8Array | unde
   )
 
 /** A directory entry: its name and whether it is a directory itself (symlinks are not followed). */
-export interface DirEntry {
+interface DirEntry {
   readonly name: string
   readonly isDirectory: boolean
 }
 
-const compareBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
-
-/** `os.ReadDir`: the entries sorted by file name (byte order). */
+/** `os.ReadDir`: the entries sorted by file name (byte order; Node hands names over as valid UTF-8 strings). */
 export const readDirSorted = (path: string): Effect.Effect<ReadonlyArray<DirEntry>, FsFailure> =>
   Effect.tryPromise({
     try: () => readdir(path, { withFileTypes: true }),
     catch: (e) => toFailure("readDir", path, e)
   }).pipe(
     Effect.map((entries) =>
-      entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })).sort((a, b) => compareBytes(a.name, b.name))
+      entries
+        .map((e) => ({ name: e.name, isDirectory: e.isDirectory() }))
+        .sort((a, b) => compareGoStrings(a.name, b.name))
     )
   )
 

@@ -10,7 +10,6 @@ export type GoType =
   | { readonly kind: "string" }
   | { readonly kind: "bool" }
   | { readonly kind: "bytes" }
-  | { readonly kind: "any" }
   | { readonly kind: "raw" }
   | { readonly kind: "opaque"; readonly name: string }
   | { readonly kind: "slice"; readonly name: string; readonly elem: GoType }
@@ -19,7 +18,7 @@ export type GoType =
   | { readonly kind: "struct"; readonly name: string; readonly fields: ReadonlyArray<GoField> }
 
 /** A struct field: its JSON key and, for promoted fields of embedded structs, the embedded type names. */
-export interface GoField {
+interface GoField {
   readonly key: string
   readonly type: GoType
   readonly embeddedIn?: ReadonlyArray<string>
@@ -32,8 +31,6 @@ const typeName = (type: GoType): string => {
       return type.kind
     case "bytes":
       return "[]uint8"
-    case "any":
-      return "interface {}"
     case "raw":
       return "json.RawMessage"
     case "ptr":
@@ -44,7 +41,7 @@ const typeName = (type: GoType): string => {
 }
 
 /** Go's zero value of a type, as the decoder starts from it. */
-export const zeroValue = (type: GoType): unknown => {
+const zeroValue = (type: GoType): unknown => {
   if (type.kind === "string") return ""
   if (type.kind === "bool") return false
   if (type.kind === "struct") return Object.fromEntries(type.fields.map((f) => [f.key, zeroValue(f.type)]))
@@ -75,23 +72,6 @@ const fold = (key: string): string =>
 
 const findField = (fields: ReadonlyArray<GoField>, key: string): GoField | undefined =>
   fields.find((f) => f.key === key) ?? fields.find((f) => fold(f.key) === fold(key))
-
-/** Plain JS value of a node for `interface{}` targets (objects as records, later keys winning). */
-export const toPlain = (node: JsonNode): unknown => {
-  switch (node.kind) {
-    case "string":
-    case "bool":
-      return node.value
-    case "number":
-      return Number(node.text)
-    case "null":
-      return null
-    case "array":
-      return node.items.map(toPlain)
-    case "object":
-      return Object.fromEntries(node.members.map(([k, v]) => [k, toPlain(v)]))
-  }
-}
 
 const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -151,8 +131,6 @@ const decodeInto = (type: GoType, node: JsonNode, current: unknown, state: Decod
   switch (type.kind) {
     case "raw":
       return node.kind === "null" ? null : node
-    case "any":
-      return toPlain(node)
     case "string":
       if (node.kind === "string") return node.value
       if (node.kind !== "null") saveTypeError(state, describe(node), type)
@@ -248,7 +226,7 @@ const decodeBytes = (type: GoType, node: JsonNode, current: unknown, state: Deco
 }
 
 /** The result of decoding: Go's (possibly partial) value and the first error Go would return. */
-export interface Decoded<A> {
+interface Decoded<A> {
   readonly value: A
   readonly error: string | undefined
 }

@@ -14,7 +14,7 @@ export type JsonNode =
   | { readonly kind: "object"; readonly members: ReadonlyArray<readonly [string, JsonNode]> }
 
 /** The outcome of parsing: a value, a Go syntax error text, or (Decoder only) an empty input. */
-export type ParseResult =
+type ParseResult =
   | { readonly _tag: "Value"; readonly node: JsonNode }
   | { readonly _tag: "SyntaxError"; readonly message: string }
   | { readonly _tag: "Empty" }

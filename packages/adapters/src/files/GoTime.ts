@@ -6,7 +6,7 @@
 export const RFC3339 = "2006-01-02T15:04:05Z07:00"
 
 /** Go's `time.quote`: non-ASCII and control bytes as `\xNN`, `"` and `\` escaped. */
-export const goTimeQuote = (s: string): string => {
+const goTimeQuote = (s: string): string => {
   let out = '"'
   for (const ch of s) {
     const cp = ch.codePointAt(0) as number
@@ -20,9 +20,7 @@ export const goTimeQuote = (s: string): string => {
 }
 
 /** A parse result: the instant, or Go's error text. */
-export type TimeParse =
-  | { readonly _tag: "Time"; readonly date: Date }
-  | { readonly _tag: "Error"; readonly message: string }
+type TimeParse = { readonly _tag: "Time"; readonly date: Date } | { readonly _tag: "Error"; readonly message: string }
 
 const isDigitAt = (s: string, i: number): boolean => i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39
 
@@ -159,6 +157,7 @@ export const parseRfc3339 = (value: string): TimeParse => {
   const date = new Date(0)
   date.setUTCFullYear(year, month - 1, day)
   date.setUTCHours(hour, minute, second, Math.floor(millis))
+  // TODO(activity precision): Date drops sub-millisecond digits and the UTC offset, which Go keeps and prints.
   return { _tag: "Time", date: new Date(date.getTime() - offsetSeconds * 1000) }
 }
 

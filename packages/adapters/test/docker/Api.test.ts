@@ -1,19 +1,21 @@
 /**
  * The DockerApi adapter against the private dockerd of `npm test` (BUILDLENS_TEST_DOCKER_HOST): host checks,
- * ping and version, the `/grpc` upgrade and its bridge to BuildKit, error reasons, and tcp + TLS through a
- * loopback TLS front with certificates made for the test.
+ * ping and version, the `/grpc` upgrade and its bridge to BuildKit, error reasons, tcp + TLS through a
+ * loopback TLS front with certificates made for the test, and a fake daemon for answers dockerd never gives.
  */
-import { stat } from "node:fs/promises"
+import { mkdtemp, rm, stat } from "node:fs/promises"
 import * as http2 from "node:http2"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import type { Duplex } from "node:stream"
 import { connect } from "@buildlens/adapters/buildkit"
 import { dockerClient } from "@buildlens/adapters/docker"
 import type { BuildkitTarget, DockerApiError, DockerEndpoint } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { testDockerEndpoint, testDockerHost, testDockerSocket } from "../support/dockerd.js"
+import { fakeDaemon, peerGoneWithin2s } from "./fakeDaemon.js"
 import { makeTestPki, tlsFront } from "./tls.js"
 
 const endpoint = (host: string, rest: Partial<DockerEndpoint> = {}): DockerEndpoint => ({
@@ -39,6 +41,29 @@ const closedPort = Effect.promise(
         server.close(() => resolve(port))
       })
     })
+)
+
+/** Sets process environment variables while the scope is open, then restores what was there. */
+const withEnv = (vars: Readonly<Record<string, string>>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const saved = Object.keys(vars).map((name) => [name, process.env[name]] as const)
+      Object.assign(process.env, vars)
+      return saved
+    }),
+    (saved) =>
+      Effect.sync(() => {
+        for (const [name, value] of saved) {
+          if (value === undefined) delete process.env[name]
+          else process.env[name] = value
+        }
+      })
+  )
+
+/** An empty temp folder, removed with the scope. */
+const emptyFolder = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "buildlens-empty-"))),
+  (folder) => Effect.promise(() => rm(folder, { recursive: true, force: true }))
 )
 
 const missingSocket = (): string => `unix://${join(tmpdir(), `buildlens-missing-${process.pid}`, "docker.sock")}`
@@ -152,6 +177,106 @@ describe("ping and version", () => {
       const error = failure(yield* Effect.exit(client.serverVersion))
       expect(error.reason).toBe("Unreachable")
       expect(error.message).toBe(`Cannot connect to the Docker daemon at ${host}. Is the docker daemon running?`)
+    })
+  )
+})
+
+describe("process environment", () => {
+  it.scopedLive("ignores a malformed DOCKER_HOST", () =>
+    Effect.gen(function* () {
+      yield* withEnv({ DOCKER_HOST: "tcp://a b" })
+      const client = yield* dockerClient(testDockerEndpoint())
+      expect(yield* client.serverVersion).toBe("20.10.24+dfsg1")
+    })
+  )
+
+  it.scopedLive("ignores DOCKER_CERT_PATH, DOCKER_TLS_VERIFY and the other docker-modem variables", () =>
+    Effect.gen(function* () {
+      const pki = makeTestPki()
+      const port = yield* tlsFront(pki, testDockerSocket())
+      // A folder without ca.pem / cert.pem / key.pem: docker-modem would read it and fail with ENOENT.
+      yield* withEnv({
+        DOCKER_HOST: `tcp://127.0.0.1:${yield* closedPort}`,
+        DOCKER_TLS_VERIFY: "1",
+        DOCKER_CERT_PATH: yield* emptyFolder,
+        DOCKER_PATH_PREFIX: "/elsewhere",
+        DOCKER_CLIENT_TIMEOUT: "1"
+      })
+      const unix = yield* dockerClient(testDockerEndpoint())
+      expect(yield* unix.serverVersion).toBe("20.10.24+dfsg1")
+      const tcp = yield* dockerClient(
+        endpoint(`tcp://127.0.0.1:${port}`, { tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } })
+      )
+      yield* tcp.ping
+      expect(yield* tcp.serverVersion).toBe("20.10.24+dfsg1")
+    })
+  )
+})
+
+describe("fake daemon", () => {
+  const versionOrNotFound = (req: { url?: string | undefined }, res: import("node:http").ServerResponse): void => {
+    if (req.url === "/base/_ping") res.end("OK")
+    else if (req.url === "/base/version") res.setHeader("Content-Type", "application/json").end('{"Version":"9.9.9"}')
+    else res.writeHead(404).end("page not found")
+  }
+
+  it.scopedLive("puts api routes under the tcp host's base path, and not the hijack", () =>
+    Effect.gen(function* () {
+      const daemon = yield* fakeDaemon("tcp", versionOrNotFound)
+      const client = yield* dockerClient(endpoint(`${daemon.host}/base`))
+      yield* client.ping
+      expect(yield* client.serverVersion).toBe("9.9.9")
+      expect(yield* client.supportsGrpc({})).toBe(true)
+      expect(daemon.requests).toEqual(["GET /base/_ping", "GET /base/version", "POST /grpc"])
+    })
+  )
+
+  it.scopedLive("names the route of an error status without a body", () =>
+    Effect.gen(function* () {
+      const daemon = yield* fakeDaemon("tcp", (_req, res) => res.writeHead(500).end())
+      const client = yield* dockerClient(endpoint(daemon.host))
+      const error = failure(yield* Effect.exit(client.serverVersion))
+      expect(error.reason).toBe("Http")
+      expect(error.message).toBe(
+        `request returned 500 Internal Server Error for API route and version http://${daemon.host.slice("tcp://".length)}/version, check if the server supports the requested API version`
+      )
+    })
+  )
+
+  it.scopedLive("says so when a json error has no message", () =>
+    Effect.gen(function* () {
+      const daemon = yield* fakeDaemon("unix", (_req, res) =>
+        res.writeHead(500, { "Content-Type": "application/json" }).end('{"detail":"x"}')
+      )
+      const client = yield* dockerClient(endpoint(daemon.host))
+      expect(failure(yield* Effect.exit(client.ping)).message).toBe(
+        "Error response from daemon: API returned a 500 (Internal Server Error) but provided no error-message"
+      )
+    })
+  )
+
+  it.scopedLive("closes the upgraded connection once grpc support is known", () =>
+    Effect.gen(function* () {
+      const daemon = yield* fakeDaemon("unix", versionOrNotFound)
+      const client = yield* dockerClient(endpoint(daemon.host))
+      expect(yield* client.supportsGrpc({})).toBe(true)
+      expect(daemon.upgraded).toHaveLength(1)
+      yield* peerGoneWithin2s(daemon.upgraded[0] as Duplex)
+    })
+  )
+
+  it.scopedLive("closes the first upgraded connection when the bridge cannot open", () =>
+    Effect.gen(function* () {
+      const daemon = yield* fakeDaemon("unix", versionOrNotFound)
+      const client = yield* dockerClient(endpoint(daemon.host))
+      // The bridge makes its folder under TMPDIR: a missing one fails it after the first upgrade succeeded.
+      yield* withEnv({ TMPDIR: join(tmpdir(), `buildlens-missing-${process.pid}`, "tmp") })
+      const scope = yield* Scope.make()
+      const error = failure(yield* Effect.exit(client.grpcTarget({}).pipe(Scope.extend(scope))))
+      expect(error.message).toMatch(/^opening the grpc bridge: ENOENT/)
+      yield* Scope.close(scope, Exit.void)
+      expect(daemon.upgraded).toHaveLength(1)
+      yield* peerGoneWithin2s(daemon.upgraded[0] as Duplex)
     })
   )
 })
@@ -282,6 +407,28 @@ describe("tcp with tls", () => {
       expect(error.reason).toBe("Tls")
       expect(error.message).toMatch(new RegExp(`^error during connect: Get "https://127\\.0\\.0\\.1:${port}/_ping": `))
       expect(yield* client.supportsGrpc({})).toBe(false)
+    })
+  )
+
+  it.scopedLive("hints at client authentication when a tls 1.2 handshake fails for want of a certificate", () =>
+    Effect.gen(function* () {
+      const port = yield* tlsFront(pki, testDockerSocket(), { maxVersion: "TLSv1.2" })
+      const client = yield* dockerClient(tlsEndpoint(port, { tls: { ca: pki.ca, cert: undefined, key: undefined } }))
+      const error = failure(yield* Effect.exit(client.ping))
+      expect(error.reason).toBe("Tls")
+      expect(error.message).toBe(
+        `the server probably has client authentication (--tlsverify) enabled; check your TLS client certification settings: Get "https://127.0.0.1:${port}/_ping": remote error: tls: handshake failure`
+      )
+    })
+  )
+
+  it.scopedLive("words tls 1.3's certificate-required alert as go does", () =>
+    Effect.gen(function* () {
+      const port = yield* tlsFront(pki, testDockerSocket())
+      const client = yield* dockerClient(tlsEndpoint(port, { tls: { ca: pki.ca, cert: undefined, key: undefined } }))
+      expect(failure(yield* Effect.exit(client.serverVersion)).message).toBe(
+        `error during connect: Get "https://127.0.0.1:${port}/version": remote error: tls: certificate required`
+      )
     })
   )
 

@@ -1,4 +1,4 @@
-/** The unix-socket bridge on its own: one dial per accepted connection, the spare first one, cleanup. */
+/** The unix-socket bridge on its own: one dial per accepted connection, the spare first one, aborts, cleanup. */
 import { stat } from "node:fs/promises"
 import * as net from "node:net"
 import { type Duplex, PassThrough } from "node:stream"
@@ -24,6 +24,33 @@ const exchange = (socketPath: string, text: string) =>
       socket.destroy()
       resume(Effect.succeed(String(chunk)))
     })
+  })
+
+/** A dial that never completes, recording the signal of each call. */
+const hangingDial = (signals: Array<AbortSignal>) => (signal: AbortSignal) => {
+  signals.push(signal)
+  return new Promise<Duplex>(() => {})
+}
+
+/** Waits until `done()` holds, polling; fails after two seconds. */
+const until = (done: () => boolean) =>
+  Effect.async<void, Error>((resume) => {
+    const started = Date.now()
+    const poll = setInterval(() => {
+      if (done() || Date.now() - started > 2000) {
+        clearInterval(poll)
+        resume(done() ? Effect.void : Effect.fail(new Error("condition not met within 2s")))
+      }
+    }, 5)
+  })
+
+/** Connects to the bridge and waits until it has dialed once for that connection. */
+const connectAndWait = (socketPath: string, signals: ReadonlyArray<AbortSignal>) =>
+  Effect.gen(function* () {
+    const socket = net.connect(socketPath)
+    socket.on("error", () => {})
+    yield* until(() => signals.length > 0)
+    return socket
   })
 
 describe("grpcBridge", () => {
@@ -73,6 +100,19 @@ describe("grpcBridge", () => {
         )
       )
       expect(gone).toBe(true)
+    })
+  )
+  it.scopedLive("aborts a dial still waiting for the daemon when the scope closes", () =>
+    Effect.gen(function* () {
+      const signals: Array<AbortSignal> = []
+      const scope = yield* Scope.make()
+      // Closed again (a no-op) with the test, so a failing expectation leaves no bridge folder behind.
+      yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+      const bridge = yield* grpcBridge(hangingDial(signals)).pipe(Scope.extend(scope))
+      yield* connectAndWait(bridge.socketPath, signals)
+      expect(signals[0]?.aborted).toBe(false)
+      yield* Scope.close(scope, Exit.void)
+      expect(signals[0]?.aborted).toBe(true)
     })
   )
 })

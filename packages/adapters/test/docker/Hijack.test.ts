@@ -1,11 +1,15 @@
-/** The upgrade request itself, against small node:http servers on unix sockets made by the test. */
+/**
+ * The upgrade request itself, against small node:http servers on unix sockets made by the test, and the scoped
+ * ownership of the connection it yields.
+ */
 import { mkdtemp, rm } from "node:fs/promises"
 import * as http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { hijack, parseDockerHost, UpgradeRefused } from "@buildlens/adapters/docker"
+import { PassThrough } from "node:stream"
+import { hijack, parseDockerHost, scopedConnection, UpgradeRefused } from "@buildlens/adapters/docker"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Exit, Fiber, Scope } from "effect"
 
 /** An HTTP server on a unix socket in a temp folder; answers upgrades with `onUpgrade`, the rest with 404. */
 const server = (onUpgrade?: (req: http.IncomingMessage, socket: import("node:stream").Duplex) => void) =>
@@ -26,11 +30,26 @@ const server = (onUpgrade?: (req: http.IncomingMessage, socket: import("node:str
       })
   )
 
-const transport = (socketPath: string) => {
-  const parsed = parseDockerHost({ host: `unix://${socketPath}`, skipTLSVerify: false, tls: undefined })
+const transportOf = (host: string) => {
+  const parsed = parseDockerHost({ host, skipTLSVerify: false, tls: undefined })
   if (Either.isLeft(parsed)) throw parsed.left
   return parsed.right
 }
+
+const transport = (socketPath: string) => transportOf(`unix://${socketPath}`)
+
+/** An opener that hands out `socket` only when the test says so, recording the signal it was given. */
+const deferredOpen = (socket: PassThrough) => {
+  const state: { signal: AbortSignal | undefined; deliver: () => void } = { signal: undefined, deliver: () => {} }
+  const open = (signal: AbortSignal) =>
+    new Promise<PassThrough>((resolve) => {
+      state.signal = signal
+      state.deliver = () => resolve(socket)
+    })
+  return { state, open }
+}
+
+const settle = Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
 
 describe("hijack", () => {
   it.scopedLive("sends the upgrade headers and the dial meta, and hands over the raw socket", () =>
@@ -80,6 +99,44 @@ describe("hijack", () => {
       controller.abort()
       const error = yield* Effect.flip(Effect.tryPromise(() => pending))
       expect(String(error.cause)).toMatch(/abort/i)
+    })
+  )
+
+  it.effect("fails a tcp hijack without a port before dialing, as go's dialer does", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.tryPromise(() => hijack(transportOf("tcp://127.0.0.1"), "/grpc", "h2c", {}))
+      )
+      expect(String(error.cause)).toBe("Error: dial tcp: address 127.0.0.1: missing port in address")
+    })
+  )
+})
+
+describe("scopedConnection", () => {
+  it.scopedLive("destroys the connection when its scope closes", () =>
+    Effect.gen(function* () {
+      const socket = new PassThrough()
+      const scope = yield* Scope.make()
+      const got = yield* scopedConnection(async () => socket).pipe(Scope.extend(scope))
+      expect(got).toBe(socket)
+      expect(socket.destroyed).toBe(false)
+      yield* Scope.close(scope, Exit.void)
+      expect(socket.destroyed).toBe(true)
+    })
+  )
+
+  it.scopedLive("aborts the open and destroys a connection that arrives after an interruption", () =>
+    Effect.gen(function* () {
+      const socket = new PassThrough()
+      const { state, open } = deferredOpen(socket)
+      const fiber = yield* Effect.fork(Effect.scoped(scopedConnection(open)))
+      yield* settle
+      yield* Fiber.interrupt(fiber)
+      expect(state.signal?.aborted).toBe(true)
+      // The upgrade completed anyway (the abort came too late): nobody holds the socket, so it must not stay open.
+      state.deliver()
+      yield* settle
+      expect(socket.destroyed).toBe(true)
     })
   )
 })

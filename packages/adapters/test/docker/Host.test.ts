@@ -1,5 +1,5 @@
-/** Docker host parsing: moby's `<proto>://<non-empty>` check, unix and tcp addresses, TLS options. */
-import { parseDockerHost } from "@buildlens/adapters/docker"
+/** Docker host parsing: moby's `<proto>://<non-empty>` check, its default host, unix and tcp addresses, TLS options. */
+import { apiPath, parseDockerHost, requestTarget } from "@buildlens/adapters/docker"
 import type { DockerEndpoint } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
@@ -28,16 +28,50 @@ describe("parseDockerHost", () => {
     }
   })
 
-  it("reads tcp host and port and defaults the port by tls", () => {
-    expect(right(parse("tcp://10.0.0.1:2375")).address).toEqual({ kind: "tcp", hostname: "10.0.0.1", port: 2375 })
-    expect(right(parse("tcp://docker.example")).address).toEqual({
+  it("treats an empty host as moby's default socket, without tls", () => {
+    const parsed = right(parse("", { skipTLSVerify: true }))
+    expect(parsed.host).toBe("unix:///var/run/docker.sock")
+    expect(parsed.address).toEqual({ kind: "unix", socketPath: "/var/run/docker.sock" })
+    expect(parsed.tls).toBeUndefined()
+  })
+
+  it("reads tcp host and port as written", () => {
+    expect(right(parse("tcp://10.0.0.1:2375")).address).toEqual({
       kind: "tcp",
-      hostname: "docker.example",
-      port: 2375
+      authority: "10.0.0.1:2375",
+      hostname: "10.0.0.1",
+      port: 2375,
+      basePath: ""
     })
-    const secure = right(parse("tcp://docker.example", { skipTLSVerify: true }))
-    expect(secure.address).toEqual({ kind: "tcp", hostname: "docker.example", port: 2376 })
-    expect(right(parse("tcp://[::1]:2376")).address).toEqual({ kind: "tcp", hostname: "::1", port: 2376 })
+    expect(right(parse("tcp://[::1]:2376")).address).toEqual({
+      kind: "tcp",
+      authority: "[::1]:2376",
+      hostname: "::1",
+      port: 2376,
+      basePath: ""
+    })
+  })
+
+  it("leaves a missing tcp port to the scheme's default, as go's transport does", () => {
+    const plain = right(parse("tcp://docker.example"))
+    expect(plain.address).toEqual({
+      kind: "tcp",
+      authority: "docker.example",
+      hostname: "docker.example",
+      port: undefined,
+      basePath: ""
+    })
+    if (plain.address.kind !== "tcp") throw new Error("expected a tcp address")
+    expect(requestTarget(plain.address, false)).toEqual({ host: "docker.example", port: 80 })
+    expect(requestTarget(plain.address, true)).toEqual({ host: "docker.example", port: 443 })
+  })
+
+  it("keeps a tcp base path and joins api routes under it", () => {
+    const address = right(parse("tcp://docker.example:2375/proxy/docker/")).address
+    expect(address.kind === "tcp" && address.basePath).toBe("/proxy/docker/")
+    expect(apiPath(address, "/_ping")).toBe("/proxy/docker/_ping")
+    expect(apiPath(right(parse("tcp://docker.example:2375")).address, "/_ping")).toBe("/_ping")
+    expect(apiPath(right(parse("unix:///run/docker.sock")).address, "/version")).toBe("/version")
   })
 
   it("speaks plain http over tcp without tls material", () => {

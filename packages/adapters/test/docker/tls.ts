@@ -106,13 +106,27 @@ export const makeTestPki = (): TestPki => {
   }
 }
 
-/** A TLS front for the daemon at `socketPath`, on 127.0.0.1; returns its port, closed with the scope. */
-export const tlsFront = (pki: TestPki, socketPath: string): Effect.Effect<number, never, Scope.Scope> =>
+/**
+ * A TLS front for the daemon at `socketPath`, on 127.0.0.1; returns its port, closed with the scope. `maxVersion`
+ * TLSv1.2 makes a missing client certificate fail the handshake itself (TLS 1.3 reports it after).
+ */
+export const tlsFront = (
+  pki: TestPki,
+  socketPath: string,
+  options: { readonly maxVersion?: tls.SecureVersion } = {}
+): Effect.Effect<number, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<{ server: tls.Server; open: Set<Duplex> }>((resume) => {
       const open = new Set<Duplex>()
       const server = tls.createServer(
-        { key: pki.serverKey, cert: pki.serverCert, ca: pki.ca, requestCert: true, rejectUnauthorized: true },
+        {
+          key: pki.serverKey,
+          cert: pki.serverCert,
+          ca: pki.ca,
+          requestCert: true,
+          rejectUnauthorized: true,
+          ...options
+        },
         (client) => {
           const daemon = connect(socketPath)
           open.add(client).add(daemon)

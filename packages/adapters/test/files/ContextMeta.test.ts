@@ -27,9 +27,23 @@ describe("decodeContextMeta", () => {
     )
   })
 
-  it("keeps a null endpoint as absent and ignores other endpoint objects", () => {
+  it("keeps a null docker endpoint as present but untyped and ignores other endpoint objects", () => {
+    // docker's parseTypedOrMap stores nil under the key, so EndpointFromContext finds it but cannot type it.
     const meta = decode('{"Name":"c","Endpoints":{"docker":null,"custom":{"x":1}}}')
-    expect(Either.map(meta, (m) => m.docker)).toEqual(Either.right(undefined))
+    expect(Either.map(meta, (m) => m.docker)).toEqual(Either.right(null))
+    expect(Either.map(decode('{"Name":"c","Endpoints":{}}'), (m) => m.docker)).toEqual(Either.right(undefined))
+  })
+
+  it("lets the last of repeated endpoint keys win, null included", () => {
+    const nulled = decode('{"Name":"c","Endpoints":{"docker":{"Host":"tcp://a:1"},"docker":null}}')
+    expect(Either.map(nulled, (m) => m.docker)).toEqual(Either.right(null))
+    const typed = decode('{"Name":"c","Endpoints":{"docker":null,"docker":{"Host":"tcp://b:1"}}}')
+    expect(Either.map(typed, (m) => m.docker)).toEqual(Either.right({ Host: "tcp://b:1", SkipTLSVerify: false }))
+  })
+
+  it("treats a null kubernetes endpoint as absent, as buildx's kubernetes EndpointFromContext does", () => {
+    const meta = decode('{"Name":"c","Endpoints":{"kubernetes":null}}')
+    expect(Either.map(meta, (m) => m.kubernetes)).toEqual(Either.right(undefined))
   })
 
   it("reports what go's decoder reports for odd shapes", () => {
@@ -62,5 +76,14 @@ describe("naturalLess", () => {
       "ctx09",
       "ctx10"
     ])
+  })
+
+  it("compares non-digit runs by utf-8 bytes, astral characters included", () => {
+    // Go indexes the strings by byte: U+FFFF (EF BF BF) sorts before U+1F600 (F0 9F 98 80), 😀 before 😁.
+    expect(naturalLess("\uffff", "\u{1f600}")).toBe(true)
+    expect(naturalLess("\u{1f600}", "\uffff")).toBe(false)
+    expect(naturalLess("\u{1f600}", "\u{1f601}")).toBe(true)
+    expect(naturalLess("\u{1f601}", "\u{1f600}")).toBe(false)
+    expect(naturalLess("a\u00e9", "a\u00e9")).toBe(false)
   })
 })

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process"
-import { mkdir, readFile } from "node:fs/promises"
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { ContextStoreLive, contextId } from "@buildlens/adapters/files"
 import { ContextStore, type ContextStoreError } from "@buildlens/core"
-import { Effect, Either, Logger, LogLevel } from "effect"
+import { Effect, Either, Fiber, Logger, LogLevel } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dockerCli, makePems, put, removeDir, snapshot, tempDir } from "./support.js"
 
@@ -157,13 +157,15 @@ describe("context store on contexts made by the docker cli", () => {
     expect(right(value)?.docker?.tls).toEqual({ ca: new TextEncoder().encode("CA"), cert: undefined, key: undefined })
   })
 
-  it("fails the default context when tls is on and the ca file is missing", async () => {
+  it("fails the default context, and so the listing, when tls is on and the ca file is missing", async () => {
     const { value } = await withStore(root, { configDir: cfg, env: { DOCKER_TLS_VERIFY: "1" } }, (s) =>
-      s.get("default")
+      Effect.all([Effect.either(s.get("default")), Effect.either(s.list), Effect.either(s.get("mycontext"))])
     )
-    expect(Either.isLeft(value) && (value.left as ContextStoreError).message).toBe(
-      `open ${root}/home/.docker/ca.pem: no such file or directory`
-    )
+    const text = `open ${root}/home/.docker/ca.pem: no such file or directory`
+    // docker's List appends the resolved default context, so its failure fails every lookup by name.
+    for (const outcome of right(value)) {
+      expect(Either.isLeft(outcome) && (outcome.left as ContextStoreError).message).toBe(text)
+    }
   })
 
   it("fails listing on a DOCKER_HOST docker cannot parse", async () => {
@@ -214,12 +216,8 @@ describe("context store on hand-written meta files", () => {
       name: "lower",
       description: "kept",
       docker: { host: "unix:///l.sock", skipTLSVerify: true, tls: undefined },
-      kubernetes: {
-        host: "https://k:6443",
-        skipTLSVerify: true,
-        defaultNamespace: "ns",
-        tls: { ca: new TextEncoder().encode("KCA"), cert: undefined, key: undefined }
-      }
+      // A docker client only loads the docker endpoint's bundle (docker.WithTLSData).
+      kubernetes: { host: "https://k:6443", skipTLSVerify: true, defaultNamespace: "ns", tls: undefined }
     })
   })
 
@@ -266,6 +264,99 @@ describe("context store on hand-written meta files", () => {
     const { value, logs } = await withStore(root, { configDir: cfg }, (s) => s.get("u"))
     expect(right(value)?.docker?.tls).toEqual({ ca: new TextEncoder().encode("CA"), cert: undefined, key: undefined })
     expect(logs).toEqual(["unknown file in context u TLS bundle: extra.txt"])
+  })
+
+  it("reads no tls bundle while listing and warns once per context however often it is asked", async () => {
+    const cfg = Path.join(root, "tls-once")
+    await put(metaPath(cfg, contextId("u")), '{"Name":"u","Endpoints":{"docker":{"Host":"tcp://u:1"}}}')
+    await put(Path.join(cfg, "contexts", "tls", contextId("u"), "docker", "extra.txt"), "?")
+    // A bundle file that cannot be read (a link to a folder): listing must not touch it, as docker's List
+    // reads metadata only.
+    await put(metaPath(cfg, contextId("broken")), '{"Name":"broken","Endpoints":{"docker":{"Host":"tcp://b:1"}}}')
+    await mkdir(Path.join(cfg, "contexts", "tls", contextId("broken"), "docker"), { recursive: true })
+    await symlink(".", Path.join(cfg, "contexts", "tls", contextId("broken"), "docker", "ca.pem"))
+    const listOnly = await withStore(root, { configDir: cfg }, (s) => Effect.all([s.list, s.list]))
+    expect(listOnly.logs).toEqual([])
+    expect(right(listOnly.value)[0].map((c) => [c.name, c.docker])).toEqual([
+      ["broken", { host: "tcp://b:1", skipTLSVerify: false, tls: undefined }],
+      ["u", { host: "tcp://u:1", skipTLSVerify: false, tls: undefined }],
+      ["default", { host: "unix:///var/run/docker.sock", skipTLSVerify: false, tls: undefined }]
+    ])
+    const { value, logs } = await withStore(root, { configDir: cfg }, (s) =>
+      Effect.all([s.list, s.get("u"), s.get("u"), s.list, Effect.either(s.get("broken")), s.get("u")])
+    )
+    expect(right(value)[1]?.docker?.tls).toEqual({ ca: undefined, cert: undefined, key: undefined })
+    const broken = right(value)[4]
+    expect(Either.isLeft(broken) && broken.left.message).toBe(
+      `failed to retrieve TLS data (ca.pem) for context "broken": failed to read TLS data for endpoint docker: ` +
+        `read ${Path.join(cfg, "contexts", "tls", contextId("broken"), "docker", "ca.pem")}: is a directory`
+    )
+    expect(logs).toEqual(["unknown file in context u TLS bundle: extra.txt"])
+  })
+
+  it("reads the store once per layer instance", async () => {
+    const cfg = Path.join(root, "read-once")
+    await put(metaPath(cfg, contextId("a")), '{"Name":"a","Endpoints":{"docker":{"Host":"tcp://a:1"}}}')
+    const names = await Effect.runPromise(
+      Effect.gen(function* () {
+        const s = yield* ContextStore
+        const first = yield* s.list
+        const before = yield* s.get("a")
+        // Changes after the first read are not seen: one run sees one consistent store.
+        yield* Effect.promise(() => put(metaPath(cfg, contextId("b")), '{"Name":"b","Endpoints":{}}'))
+        yield* Effect.promise(() => put(metaPath(cfg, contextId("a")), '{"Name":"a","Endpoints":{}}'))
+        const second = yield* s.list
+        const after = yield* s.get("a")
+        return [first.map((c) => c.name), second.map((c) => c.name), before?.docker?.host, after?.docker?.host]
+      }).pipe(Effect.provide(ContextStoreLive({ configDir: cfg, contextFlag: undefined, env: {} })))
+    )
+    expect(names).toEqual([["a", "default"], ["a", "default"], "tcp://a:1", "tcp://a:1"])
+  })
+
+  it("does not hand an interrupted first lookup to later callers", async () => {
+    // Its own folder: the snapshots of the other tests would block reading the pipe.
+    const own = await tempDir("fifo")
+    const cfg = Path.join(own, "cfg")
+    const fifo = Path.join(cfg, "contexts", "tls", contextId("slow"), "docker", "ca.pem")
+    await put(metaPath(cfg, contextId("slow")), '{"Name":"slow","Endpoints":{"docker":{"Host":"tcp://s:1"}}}')
+    await mkdir(Path.dirname(fifo), { recursive: true })
+    // A named pipe blocks the ca.pem read until the test writes to it, so the first lookup is in flight.
+    execFileSync("mkfifo", [fifo])
+    const ca = await Effect.runPromise(
+      Effect.gen(function* () {
+        const s = yield* ContextStore
+        const first = yield* Effect.fork(s.get("slow"))
+        yield* Effect.sleep("200 millis")
+        yield* Fiber.interrupt(first)
+        const second = yield* Effect.fork(s.get("slow"))
+        yield* Effect.promise(() => writeFile(fifo, "CA"))
+        const context = yield* Fiber.join(second)
+        return new TextDecoder().decode(context?.docker?.tls?.ca)
+      }).pipe(
+        Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => new Error("lookup hung") }),
+        Effect.provide(ContextStoreLive({ configDir: cfg, contextFlag: undefined, env: {} })),
+        Effect.ensuring(Effect.promise(() => removeDir(own)))
+      )
+    )
+    expect(ca).toBe("CA")
+  })
+
+  it("fails the lookup of a context whose docker endpoint is null with docker's text", async () => {
+    const cfg = Path.join(root, "null-docker")
+    await put(metaPath(cfg, contextId("n")), '{"Name":"n","Endpoints":{"docker":null}}')
+    await put(metaPath(cfg, contextId("none")), '{"Name":"none","Endpoints":{}}')
+    const { value } = await withStore(root, { configDir: cfg }, (s) =>
+      Effect.all([s.list, Effect.either(s.get("n")), s.get("none")])
+    )
+    const [list, nulled, none] = right(value)
+    expect(list.map((c) => [c.name, c.docker?.host])).toEqual([
+      ["n", undefined],
+      ["none", undefined],
+      ["default", "unix:///var/run/docker.sock"]
+    ])
+    expect(Either.isLeft(nulled) && nulled.left.message).toBe('endpoint "docker" is not of type EndpointMeta')
+    // A missing endpoint is core's `cannot find docker endpoint in context`: the context without one.
+    expect(none).toEqual({ name: "none", description: "", docker: undefined, kubernetes: undefined })
   })
 
   it("treats a missing contexts folder as no stored contexts", async () => {

@@ -31,6 +31,19 @@ describe("parseDockerHost", () => {
     expect(parse("tcp://h:abc")).toEqual(Either.left('parse "tcp://h:abc": invalid port ":abc" after host'))
   })
 
+  it("quotes non-printable runes and cut utf-8 bytes as go's %q does", () => {
+    expect(parse("tcp://h:\u00a0x")).toEqual(
+      Either.left('parse "tcp://h:\\u00a0x": invalid port ":\\u00a0x" after host')
+    )
+    // Go slices three bytes after `%`, which can cut a rune in two.
+    expect(parse("tcp://127.0.0.1/%a\u4e2d")).toEqual(
+      Either.left('parse "tcp://127.0.0.1/%a\u4e2d": invalid URL escape "%a\\xe4"')
+    )
+    expect(parse("tcp://127.0.0.1/%\u00e9x")).toEqual(
+      Either.left('parse "tcp://127.0.0.1/%\u00e9x": invalid URL escape "%\u00e9"')
+    )
+  })
+
   it("keeps a decoded path and drops query and fragment", () => {
     expect(parse("tcp://h:1/p%20a?x#y")).toEqual(Either.right("tcp://h:1/p a"))
     expect(parse("/tmp/x.sock")).toEqual(Either.right("tcp://localhost:2375/tmp/x.sock"))
@@ -84,7 +97,12 @@ describe("parseDockerHost against the docker cli", () => {
     "tcp://h:abc",
     "tcp://127.0.0.1/%zz",
     "unix://a://b",
-    "tcp://x://y"
+    "tcp://x://y",
+    "tcp://h:\u00a0x",
+    "tcp://h:x\u200b",
+    "tcp://127.0.0.1/%\u00e9x",
+    "tcp://127.0.0.1/%\u4e2d",
+    "tcp://127.0.0.1/%a\u4e2d"
   ]
 
   it("agrees with docker context inspect default for odd hosts", () => {
