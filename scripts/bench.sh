@@ -12,7 +12,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci
 fi
 npm run build
-[ -f packages/cli/bin/buildlens.mjs ] || { echo "bench.sh: the build produced no packages/cli/bin/buildlens.mjs" >&2; exit 1; }
+if [ ! -f packages/cli/bin/buildlens.mjs ]; then
+  echo "bench.sh: the build produced no packages/cli/bin/buildlens.mjs" >&2
+  exit 1
+fi
 bin="$root/packages/cli/bin/buildlens.mjs"
 [ -x node_modules/.bin/buildlens ] && bin="$root/node_modules/.bin/buildlens"
 
@@ -27,10 +30,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-DOCKER_HOST="$(bash scripts/dockerd.sh start "$daemon_dir")"
+host="$(bash scripts/dockerd.sh start "$daemon_dir")"
 mkdir -p "$sandbox/home"
-export DOCKER_HOST HOME="$sandbox/home" DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
-unset DOCKER_CONTEXT DOCKER_CERT_PATH DOCKER_TLS_VERIFY BUILDX_BUILDER
+# Nothing of the caller's docker setup is read: no DOCKER_* / BUILDX_* variable is kept, and HOME, KUBECONFIG,
+# DOCKER_CONFIG and BUILDX_CONFIG point into the throwaway folder.
+# shellcheck disable=SC2046 # one name per word
+unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH BUILDX_BUILDER \
+  $(compgen -e | grep -E '^(DOCKER|BUILDX)_' || true)
+export DOCKER_HOST="$host" HOME="$sandbox/home" KUBECONFIG="$sandbox/kubeconfig"
+export DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
 
 names=("node -e 0" "buildlens ls")
 commands=("node -e 0" "node $bin ls")
@@ -44,7 +52,8 @@ wall_times() {
   local cmd="$1"
   if command -v hyperfine >/dev/null 2>&1; then
     hyperfine --runs "$runs" --warmup 2 --export-json "$sandbox/h.json" --style none "$cmd" >/dev/null
-    node -e 'const r = require(process.argv[1]).results[0]; console.log((r.mean*1e3).toFixed(1), (r.min*1e3).toFixed(1))' "$sandbox/h.json"
+    node -e 'const r = require(process.argv[1]).results[0]
+      console.log((r.mean * 1e3).toFixed(1), (r.min * 1e3).toFixed(1))' "$sandbox/h.json"
   else
     local i start end total=0 min=""
     for ((i = 0; i < runs; i++)); do

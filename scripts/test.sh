@@ -7,8 +7,8 @@
 # through BUILDLENS_TEST_DOCKER_HOST and fail, never skip, when it is missing. HOME, DOCKER_CONFIG,
 # BUILDX_CONFIG and KUBECONFIG point into a throwaway folder, so no test can read or write the user's.
 #
-# The CLI tests run the built bundle, so the script builds first (BUILDLENS_TEST_BUILD=0 skips it when
-# the bundle is known to be fresh).
+# The CLI tests run the built bundle, so the script always builds first; BUILDLENS_TEST_BUILD=0 skips the
+# build when the bundle is known to be fresh.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,9 +39,14 @@ BUILDLENS_TEST_DOCKER_HOST="$(bash scripts/dockerd.sh start "$daemon_dir")"
 export BUILDLENS_TEST_DOCKER_HOST
 
 mkdir -p "$sandbox/home"
+# Every DOCKER_* and BUILDX_* variable of the caller goes (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_TLS,
+# DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CLIENT_TIMEOUT, DOCKER_PATH_PREFIX, BUILDX_BUILDER, ...), so only
+# what a test sets itself can steer buildlens.
+unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CLIENT_TIMEOUT DOCKER_PATH_PREFIX
+# shellcheck disable=SC2046 # one name per word
+unset BUILDX_BUILDER $(compgen -e | grep -E '^(DOCKER|BUILDX)_' || true)
 export HOME="$sandbox/home" DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
 export KUBECONFIG="$sandbox/kubeconfig"
-unset DOCKER_HOST DOCKER_CONTEXT DOCKER_CERT_PATH DOCKER_TLS_VERIFY BUILDX_BUILDER
 
 set +e
 node_modules/.bin/vitest run "$@"

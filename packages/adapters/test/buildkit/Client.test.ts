@@ -3,32 +3,13 @@
  * loopback TCP: mappings of every field, error texts as buildx prints them, and channel lifetimes.
  */
 
-import * as net from "node:net"
 import { BuildkitClientLive, connect, toBuildkitError } from "@buildlens/adapters/buildkit"
 import { BuildkitClient, type BuildkitError } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
 import { Effect, Exit } from "effect"
 import { BuildkitTestServer, makeTestCertificates } from "../support/buildkit-server.js"
-
-const failure = <A>(exit: Exit.Exit<A, BuildkitError>): BuildkitError => {
-  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${JSON.stringify(exit.value)}`)
-  const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-  if (error === undefined) throw new Error(`expected a typed failure, got ${String(exit.cause)}`)
-  return error
-}
-
-/** A loopback port nothing listens on: bound once, then released. */
-const closedPort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = net.createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as net.AddressInfo
-        server.close(() => resolve(port))
-      })
-    })
-)
+import { closedPort, failure } from "../support/effects.js"
 
 describe("listWorkers", () => {
   it.scopedLive("maps every field of several workers in order", () =>

@@ -5,7 +5,6 @@
  */
 import { mkdtemp, rm, stat } from "node:fs/promises"
 import * as http2 from "node:http2"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import type { Duplex } from "node:stream"
@@ -15,6 +14,7 @@ import type { BuildkitTarget, DockerApiError, DockerEndpoint } from "@buildlens/
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { testDockerEndpoint, testDockerHost, testDockerSocket } from "../support/dockerd.js"
+import { closedPort, failure } from "../support/effects.js"
 import { fakeDaemon, peerGoneWithin2s } from "./fakeDaemon.js"
 import { makeTestPki, tlsFront } from "./tls.js"
 
@@ -24,24 +24,6 @@ const endpoint = (host: string, rest: Partial<DockerEndpoint> = {}): DockerEndpo
   tls: undefined,
   ...rest
 })
-
-const failure = <A>(exit: Exit.Exit<A, DockerApiError>): DockerApiError => {
-  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${String(exit.value)}`)
-  if (exit.cause._tag !== "Fail") throw new Error(`expected a typed failure, got ${String(exit.cause)}`)
-  return exit.cause.error
-}
-
-/** A loopback port nothing listens on: bound once, then released. */
-const closedPort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = net.createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as net.AddressInfo
-        server.close(() => resolve(port))
-      })
-    })
-)
 
 /** Sets process environment variables while the scope is open, then restores what was there. */
 const withEnv = (vars: Readonly<Record<string, string>>) =>
