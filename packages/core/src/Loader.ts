@@ -23,7 +23,6 @@ import {
   BuildkitdConfig,
   ContextStore,
   DockerApi,
-  type DockerClient,
   type Driver,
   DriverFactories,
   type DriverFactory

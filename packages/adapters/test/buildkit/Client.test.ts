@@ -4,7 +4,7 @@
  */
 
 import { BuildkitClientLive, connect, toBuildkitError } from "@buildlens/adapters/buildkit"
-import { BuildkitClient, type BuildkitError } from "@buildlens/core"
+import { BuildkitClient } from "@buildlens/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
 import { Effect, Exit } from "effect"
