@@ -55,7 +55,7 @@ describe("builder resolution", () => {
     })
   )
 
-  it.effect("follows the current pointer for its key, globally, or the defaults file", () =>
+  it.effect("follows the current pointer for its key, globally, or the defaults file (example 40, read side)", () =>
     Effect.gen(function* () {
       const store = (data: Partial<MemoryStore>): MemoryStore => ({
         instances: [instance("mybuild"), instance("other")],
@@ -80,6 +80,13 @@ describe("builder resolution", () => {
         yield* name({ defaults: { work: "other" } }, [[dockerContext("work", "unix:///w")], { currentName: "work" }])
       ).toBe("other")
       expect(yield* name({}, [[dockerContext("work", "unix:///w")], { currentName: "work" }])).toBe("work")
+    })
+  )
+
+  it.effect("finds no current instance in an empty store and falls back to the context (example 41)", () =>
+    Effect.gen(function* () {
+      const current = yield* run(currentBuilder, { instances: [] })
+      expect([current.name, current.dockerContext]).toEqual(["default", true])
     })
   )
 
