@@ -3,9 +3,9 @@
  * runs with a fixed seed (FC_SEED overrides it); fast-check prints the seed and path on failure.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Ref } from "effect"
+import { Clock, Effect, Exit, Fiber, Layer, Ref } from "effect"
 import fc from "fast-check"
-import { type Builder, DriverError, loadNodes, nodeStatus } from "../src/index.js"
+import { type Builder, DriverError, loadNodes, nodeStatus, withinDeadline } from "../src/index.js"
 import {
   type FakeOutcome,
   factories,
@@ -183,6 +183,78 @@ describe("loadNodes properties", () => {
         expect(result.nodes.every((n) => n.error === undefined)).toBe(true)
       })
     )
+  )
+
+  it.live(
+    "fails slow nodes at the deadline without changing any other node",
+    () =>
+      check(
+        fc.asyncProperty(groupArb, async ([names, plan]) => {
+          // Some nodes answer Info only after a minute; like the adapters, they honour the deadline.
+          const slow = names.map((_, i) => i % 3 === 1)
+          const answer = { status: "running" as const, dynamicNodes: [] }
+          const expired = () =>
+            DriverError.make({ driver: "fake", detail: "context deadline exceeded: driver not connecting" })
+          const load = (deadline: number | undefined) =>
+            Effect.runPromise(
+              Effect.gen(function* () {
+                const tally = yield* makeTally
+                const { builder, outcomes } = setup(names, plan, tally)
+                const slowed = Object.fromEntries(
+                  Object.entries(outcomes).map(([endpoint, outcome], i) => [
+                    endpoint,
+                    slow[i]
+                      ? {
+                          ...outcome,
+                          slowInfo: withinDeadline(Effect.as(Effect.sleep("1 minute"), answer), expired)
+                        }
+                      : outcome
+                  ])
+                )
+                const layer = Layer.mergeAll(
+                  factories(fakeFactory("fake", slowed, tally)),
+                  memoryDocker([]),
+                  memoryContexts([])
+                )
+                const now = yield* Clock.currentTimeMillis
+                return yield* loadNodes(
+                  builder,
+                  deadline === undefined ? { data: true } : { data: true, deadline: now + deadline }
+                ).pipe(
+                  Effect.provide(layer),
+                  Effect.timeoutFail({
+                    duration: "5 seconds",
+                    onTimeout: () => new Error("the deadline did not end the load")
+                  })
+                )
+              })
+            )
+          const bounded = await load(150)
+          const dynamic = plan.length > 0 && plan.every((k) => k === "dynamic")
+          if (dynamic) return
+          for (const [i, node] of bounded.nodes.entries()) {
+            if (slow[i] && plan[i] !== "create") {
+              expect(node.error?.message).toBe("context deadline exceeded: driver not connecting")
+            } else {
+              // A fast node is loaded as it would be alone, with no deadline at all.
+              const alone = await Effect.runPromise(
+                Effect.gen(function* () {
+                  const tally = yield* makeTally
+                  const { builder, layer } = setup(names, plan, tally)
+                  const single = {
+                    ...builder,
+                    nodeGroup: { ...builder.nodeGroup, nodes: builder.nodeGroup.nodes.slice(i, i + 1) }
+                  }
+                  return yield* loadNodes(single, { data: true }).pipe(Effect.provide(layer))
+                })
+              )
+              expect(summary(node)).toEqual(alone.nodes.map(summary)[0])
+            }
+          }
+        }),
+        15
+      ),
+    30_000
   )
 
   it.effect("closes every client an interrupted load opened", () =>

@@ -100,6 +100,8 @@ export interface FakeOutcome {
   readonly driverVersion?: string | LoadFailure
   /** Runs before Info answers: a latch, a sleep, or never. */
   readonly gate?: Effect.Effect<void>
+  /** Replaces the Info answer by an effect (one that waits, or honours the deadline). */
+  readonly slowInfo?: Effect.Effect<DriverInfo, LoadFailure>
   /** Runs inside ListWorkers, after the BuildKit client was opened. */
   readonly workersGate?: Effect.Effect<void>
 }
@@ -167,6 +169,9 @@ export const fakeFactory = (
       info: Effect.gen(function* () {
         yield* Ref.update(tally.infoCalls, (n) => n + 1)
         yield* outcome.gate ?? Effect.void
+        if (outcome.slowInfo !== undefined) {
+          return yield* outcome.slowInfo
+        }
         return isFailure(info) ? yield* Effect.fail(info) : info
       }),
       version: isFailure(outcome.driverVersion)
