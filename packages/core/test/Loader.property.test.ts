@@ -77,6 +77,19 @@ const setup = (names: ReadonlyArray<string>, plan: ReadonlyArray<Kind>, tally: T
   return { builder, outcomes, layer, nodes }
 }
 
+/** Node `index` of the generated group, loaded on its own with no deadline. */
+const loadAlone = (names: ReadonlyArray<string>, plan: ReadonlyArray<Kind>, index: number) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const tally = yield* makeTally
+      const { builder, layer } = setup(names, plan, tally)
+      const nodes = builder.nodeGroup.nodes.slice(index, index + 1)
+      return yield* loadNodes({ ...builder, nodeGroup: { ...builder.nodeGroup, nodes } }, { data: true }).pipe(
+        Effect.provide(layer)
+      )
+    })
+  )
+
 const summary = (
   node: { readonly error?: { readonly message: string } | undefined } & Parameters<typeof nodeStatus>[0]
 ) => ({
@@ -106,17 +119,7 @@ describe("loadNodes properties", () => {
         }
         // Each node alone gives the same result as among the others.
         for (const [i, name] of names.entries()) {
-          const alone = await Effect.runPromise(
-            Effect.gen(function* () {
-              const tally = yield* makeTally
-              const { builder, layer } = setup(names, plan, tally)
-              const single = {
-                ...builder,
-                nodeGroup: { ...builder.nodeGroup, nodes: builder.nodeGroup.nodes.slice(i, i + 1) }
-              }
-              return yield* loadNodes(single, { data: true }).pipe(Effect.provide(layer))
-            })
-          )
+          const alone = await loadAlone(names, plan, i)
           const expected = alone.nodes.map(summary)
           const actual = together.nodes.filter((n) => n.name === name).map(summary)
           if (!dynamic || plan[i] === "dynamic") {
@@ -237,17 +240,7 @@ describe("loadNodes properties", () => {
               expect(node.error?.message).toBe("context deadline exceeded: driver not connecting")
             } else {
               // A fast node is loaded as it would be alone, with no deadline at all.
-              const alone = await Effect.runPromise(
-                Effect.gen(function* () {
-                  const tally = yield* makeTally
-                  const { builder, layer } = setup(names, plan, tally)
-                  const single = {
-                    ...builder,
-                    nodeGroup: { ...builder.nodeGroup, nodes: builder.nodeGroup.nodes.slice(i, i + 1) }
-                  }
-                  return yield* loadNodes(single, { data: true }).pipe(Effect.provide(layer))
-                })
-              )
+              const alone = await loadAlone(names, plan, i)
               expect(summary(node)).toEqual(alone.nodes.map(summary)[0])
             }
           }
