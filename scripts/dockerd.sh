@@ -29,6 +29,9 @@ as_root() {
 ensure_installed() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  # The tests also use the docker CLI (to create contexts) and openssl (to make throwaway certificates).
+  command -v docker >/dev/null 2>&1 || [ "${missing[*]:-}" = docker.io ] || missing+=(docker.io)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   [ -x /usr/bin/time ] || missing+=(time)
   if [ "${#missing[@]}" -gt 0 ]; then
