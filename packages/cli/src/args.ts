@@ -53,14 +53,34 @@ Global options:
   -D, --debug            Enable debug output
 
 ls options:
-      --format string    Format the output: table, table TEMPLATE, json or a TEMPLATE (default "table")
-      --no-trunc         Don't truncate output
-      --timeout duration Override the default global load timeout (default 20s)
+      --format string     Format the output: table, table TEMPLATE, json or a TEMPLATE (default "table")
+      --no-trunc          Don't truncate output
+      --timeout duration  Override the default global load timeout (default 20s)
 
 inspect options:
-      --format string    Set to json for one JSON object
-      --timeout duration Override the default global load timeout (default 20s)
+      --format string     Set to json for one JSON object
+      --timeout duration  Override the default global load timeout (default 20s)
 `
+
+const commandUsage: Readonly<Record<string, string>> = {
+  ls: `Usage:  buildlens ls [OPTIONS]
+
+List builder instances
+
+Options:
+      --format string     Format the output: table, table TEMPLATE, json or a TEMPLATE (default "table")
+      --no-trunc          Don't truncate output
+      --timeout duration  Override the default global load timeout (default 20s)
+`,
+  inspect: `Usage:  buildlens inspect [OPTIONS] [NAME]
+
+Inspect current builder instance
+
+Options:
+      --format string     Set to json for one JSON object
+      --timeout duration  Override the default global load timeout (default 20s)
+`
+}
 
 const units: Readonly<Record<string, number>> = {
   ns: 1e-6,
@@ -106,18 +126,85 @@ export const parseGoDuration = (text: string): Either.Either<number, UsageError>
   return Either.right(sign * total)
 }
 
+const booleanFlags: Readonly<Record<string, string>> = {
+  "--debug": "debug",
+  "-D": "debug",
+  "--no-trunc": "no-trunc",
+  "--bootstrap": "bootstrap",
+  "--help": "help",
+  "-h": "help",
+  "--version": "version",
+  "-v": "version"
+}
+const shortStringFlags = new Set(["-c", "-H"])
+
+/** Go's `strconv.ParseBool`. */
+const goBool = (text: string): boolean | undefined =>
+  ["1", "t", "T", "TRUE", "true", "True"].includes(text)
+    ? true
+    : ["0", "f", "F", "FALSE", "false", "False"].includes(text)
+      ? false
+      : undefined
+
+/**
+ * pflag's spellings node's parseArgs does not know: `--bool=false`, `-c=value`. Booleans are taken
+ * out here (the last one wins); everything else goes on to parseArgs.
+ */
+const pflagPrepass = (
+  argv: ReadonlyArray<string>
+): Either.Either<{ readonly rest: ReadonlyArray<string>; readonly bools: Record<string, boolean> }, UsageError> => {
+  const rest: Array<string> = []
+  const bools: Record<string, boolean> = {}
+  for (const [i, token] of argv.entries()) {
+    if (token === "--") {
+      rest.push(...argv.slice(i))
+      break
+    }
+    const [flag = "", value] = token.startsWith("-") && token.includes("=") ? splitOnce(token, "=") : [token, undefined]
+    const name = booleanFlags[flag]
+    if (name !== undefined) {
+      const parsed = value === undefined ? true : goBool(value)
+      if (parsed === undefined) {
+        return Either.left(
+          UsageError.make({
+            detail: `invalid argument "${value}" for "${flag}" flag: strconv.ParseBool: parsing ${goQuote(value ?? "")}: invalid syntax`
+          })
+        )
+      }
+      bools[name] = parsed
+    } else if (value !== undefined && shortStringFlags.has(flag)) {
+      rest.push(flag, value)
+    } else {
+      rest.push(token)
+    }
+  }
+  return Either.right({ rest, bools })
+}
+
+const splitOnce = (text: string, separator: string): readonly [string, string] => {
+  const at = text.indexOf(separator)
+  return [text.slice(0, at), text.slice(at + separator.length)]
+}
+
 /** Parses argv (without node and script) into global options and one command. */
 export const parseInvocation = (
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>
 ): Either.Either<Invocation, UsageError> => {
+  const prepass = pflagPrepass(argv)
+  if (Either.isLeft(prepass)) {
+    return Either.left(prepass.left)
+  }
   let parsed: ReturnType<typeof parse>
   try {
-    parsed = parse(argv)
+    parsed = parse(prepass.right.rest)
   } catch (error) {
-    return Either.left(UsageError.make({ detail: cobraFlagError(error as Error & { code?: string }) }))
+    return Either.left(
+      UsageError.make({ detail: cobraFlagError(error as Error & { code?: string }, prepass.right.rest) })
+    )
   }
-  const { values, positionals } = parsed
+  const values = { ...parsed.values, ...prepass.right.bools }
+  const { positionals } = parsed
   const global: GlobalOptions = {
     // An empty name means "not given", as for cobra's string flags in buildx.
     builder: nonEmpty(values.builder) ?? nonEmpty(env.BUILDX_BUILDER),
@@ -134,7 +221,7 @@ export const parseInvocation = (
     return Either.right({ global, command: { _tag: "Version" } })
   }
   if (values.help === true || name === undefined || name === "help") {
-    return Either.right({ global, command: { _tag: "Help", text: usage } })
+    return Either.right({ global, command: { _tag: "Help", text: (name && commandUsage[name]) || usage } })
   }
   const timeout = parseGoDuration(values.timeout ?? "20s")
   if (Either.isLeft(timeout)) {
@@ -185,7 +272,14 @@ export const parseInvocation = (
 }
 
 /** cobra's wording for a flag it does not know (node's parseArgs words it its own way). */
-const cobraFlagError = (error: Error & { readonly code?: string }): string => {
+const cobraFlagError = (error: Error & { readonly code?: string }, argv: ReadonlyArray<string>): string => {
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && / argument missing$/.test(error.message)) {
+    // parseArgs names the option `-c, --context <value>`; say it the way it was typed.
+    const typed = argv[argv.length - 1] ?? ""
+    return typed.startsWith("--")
+      ? `flag needs an argument: ${typed}`
+      : `flag needs an argument: '${typed.slice(1)}' in ${typed}`
+  }
   const flag = /'(-[^']*)'/.exec(error.message)?.[1]
   if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
     return flag.startsWith("--") ? `unknown flag: ${flag}` : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`

@@ -4,7 +4,7 @@
  */
 import { homedir } from "node:os"
 import { cliDaemonHost, loadDockerConfig, proxyConfigFor, resolveConfigDir } from "@buildlens/adapters/files"
-import { ContextStore } from "@buildlens/core"
+import { ContextStore, goQuote } from "@buildlens/core"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Either, Exit, Logger, LogLevel } from "effect"
 import { type Invocation, parseInvocation } from "./args.js"
@@ -15,12 +15,24 @@ const version = "0.1.0"
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** buildx's log lines on stderr: `WARNING: …`, `DEBUG: …` (logrus with buildx's formatter). */
-const stderrLogger = Logger.make(({ logLevel, message }) => {
+const logValue = (value: unknown): string => {
+  const text = typeof value === "string" ? value : JSON.stringify(value)
+  return /^[\w./:@-]*$/.test(text) ? text : goQuote(text)
+}
+
+/** buildx's log lines on stderr: `WARNING: …`, `DEBUG: …`, then the annotations as `key=value`. */
+const stderrLogger = Logger.make(({ logLevel, message, annotations }) => {
   const label = logLevel._tag === "Warning" ? "WARNING" : logLevel.label
   const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-  process.stderr.write(`${label}: ${text}\n`)
+  const fields = [...annotations].map(([key, value]) => ` ${key}=${logValue(value)}`).join("")
+  process.stderr.write(`${label}: ${text}${fields}\n`)
 })
+
+/** The domain fields of a failure (file, context, builder...), for the debug line before `ERROR:`. */
+const failureFields = (error: object): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(error).filter(([key, value]) => key !== "_tag" && (typeof value === "string" || key === "cause"))
+  )
 
 /** Runs one invocation and returns the process exit code; every failure is printed as buildx does. */
 export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
@@ -53,7 +65,13 @@ export const run = (invocation: Invocation, env: Env): Effect.Effect<number> =>
     })
     return yield* program.pipe(
       Effect.provide(ports),
-      Effect.catchAll((error) => Effect.as(writeErr(`ERROR: ${error.message}\n`), 1)),
+      Effect.catchAll((error) =>
+        Effect.logDebug(`${error._tag}: ${error.message}`).pipe(
+          Effect.annotateLogs(failureFields(error)),
+          Effect.zipRight(writeErr(`ERROR: ${error.message}\n`)),
+          Effect.as(1)
+        )
+      ),
       Logger.withMinimumLogLevel(debug ? LogLevel.Debug : LogLevel.Warning)
     )
   }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)))

@@ -79,3 +79,26 @@ describe("parseInvocation", () => {
     expect(Either.getOrThrow(parse([])).command._tag).toBe("Help")
   })
 })
+
+describe("pflag spellings", () => {
+  it("reads --bool=value with Go's ParseBool and -c=value as the value", () => {
+    expect(Either.getOrThrow(parse(["ls", "--no-trunc=false"])).command).toMatchObject({ noTrunc: false })
+    expect(Either.getOrThrow(parse(["ls", "--no-trunc=T"])).command).toMatchObject({ noTrunc: true })
+    expect(Either.getOrThrow(parse(["ls", "--no-trunc", "--no-trunc=0"])).command).toMatchObject({ noTrunc: false })
+    expect(Either.getOrThrow(parse(["-c=priv", "inspect"])).global.context).toBe("priv")
+    expect(Either.getOrThrow(parse(["-D=true", "ls"])).global.debug).toBe(true)
+    expect(failure(["ls", "--no-trunc=maybe"])).toBe(
+      'invalid argument "maybe" for "--no-trunc" flag: strconv.ParseBool: parsing "maybe": invalid syntax'
+    )
+  })
+
+  it("words a flag without its value as cobra does", () => {
+    expect(failure(["ls", "--format"])).toBe("flag needs an argument: --format")
+    expect(failure(["ls", "-c"])).toBe("flag needs an argument: 'c' in -c")
+  })
+
+  it("prints a command's own help", () => {
+    const help = Either.getOrThrow(parse(["ls", "-h"])).command
+    expect(help._tag === "Help" && help.text.split("\n")[0]).toBe("Usage:  buildlens ls [OPTIONS]")
+  })
+})
