@@ -3,7 +3,7 @@
  * cases, the derived edges of the table, and the Debian daemon version of this machine.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { buildkitVersionFor, mobyBuildkitVersions } from "../src/docker/version.js"
+import { buildkitVersionFor, mobyBuildkitVersions } from "../../src/docker/version.js"
 
 const cases: ReadonlyArray<readonly [string, string]> = [
   // §6 1–19, buildx driver/docker/version_test.go
