@@ -31,14 +31,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 host="$(bash scripts/dockerd.sh start "$daemon_dir")"
-mkdir -p "$sandbox/home"
-# Nothing of the caller's docker setup is read: no DOCKER_* / BUILDX_* variable is kept, and HOME, KUBECONFIG,
-# DOCKER_CONFIG and BUILDX_CONFIG point into the throwaway folder.
-# shellcheck disable=SC2046 # one name per word
-unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH BUILDX_BUILDER \
-  $(compgen -e | grep -E '^(DOCKER|BUILDX)_' || true)
-export DOCKER_HOST="$host" HOME="$sandbox/home" KUBECONFIG="$sandbox/kubeconfig"
-export DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
+# shellcheck source=scripts/isolate-env.sh
+. scripts/isolate-env.sh
+isolate_docker_env "$sandbox"
+export DOCKER_HOST="$host"
 
 names=("node -e 0" "buildlens ls")
 commands=("node -e 0" "node $bin ls")

@@ -70,12 +70,10 @@ start_private() {
   sandbox="$(mktemp -d)"
   local host
   host="$(bash scripts/dockerd.sh start "$daemon_dir")"
-  mkdir -p "$sandbox/home"
-  # shellcheck disable=SC2046 # one name per word
-  unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH BUILDX_BUILDER \
-    $(compgen -e | grep -E '^(DOCKER|BUILDX)_' || true)
-  export DOCKER_HOST="$host" HOME="$sandbox/home" KUBECONFIG="$sandbox/kubeconfig"
-  export DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
+  # shellcheck source=scripts/isolate-env.sh
+  . scripts/isolate-env.sh
+  isolate_docker_env "$sandbox"
+  export DOCKER_HOST="$host"
 }
 
 if [ "${BUILDLENS_DEMO_PRIVATE:-0}" = 1 ]; then

@@ -38,15 +38,10 @@ trap 'exit 143' TERM
 BUILDLENS_TEST_DOCKER_HOST="$(bash scripts/dockerd.sh start "$daemon_dir")"
 export BUILDLENS_TEST_DOCKER_HOST
 
-mkdir -p "$sandbox/home"
-# Every DOCKER_* and BUILDX_* variable of the caller goes (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_TLS,
-# DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CLIENT_TIMEOUT, DOCKER_PATH_PREFIX, BUILDX_BUILDER, ...), so only
-# what a test sets itself can steer buildlens.
-unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_CLIENT_TIMEOUT DOCKER_PATH_PREFIX
-# shellcheck disable=SC2046 # one name per word
-unset BUILDX_BUILDER $(compgen -e | grep -E '^(DOCKER|BUILDX)_' || true)
-export HOME="$sandbox/home" DOCKER_CONFIG="$sandbox/docker-config" BUILDX_CONFIG="$sandbox/buildx"
-export KUBECONFIG="$sandbox/kubeconfig"
+# Only what a test sets itself can steer buildlens.
+# shellcheck source=scripts/isolate-env.sh
+. scripts/isolate-env.sh
+isolate_docker_env "$sandbox"
 
 set +e
 node_modules/.bin/vitest run "$@"
